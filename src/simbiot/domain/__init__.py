@@ -1,0 +1,1 @@
+"""Immutable typed values and the error tree. Imports nothing else from Simbiot."""
