@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 __all__ = [
+    "AnalysisSettings",
     "AppSettings",
     "BusSettings",
     "CacheSettings",
@@ -212,3 +213,14 @@ class NotifySettings(FrozenModel):
     telegram_bot_token: SecretStr | None = None
     telegram_alert_chat_id: str | None = None
     messages_per_second_per_chat: float = Field(1.0, gt=0)
+
+
+class AnalysisSettings(FrozenModel):
+    """The market X-ray: reference symbols, windows and dynamic-threshold multipliers."""
+
+    # Market state is read from the first of these that has data and is not quarantined.
+    reference_symbols: tuple[str, ...] = ("BTC/USDT", "ETH/USDT", "BNB/USDT")
+    # Candles of history the X-ray loads per symbol.
+    window: int = Field(500, ge=50, le=100_000)
+    # How many ranked symbols a snapshot keeps.
+    top: int = Field(30, ge=1, le=10_000)

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from simbiot.config.sections import (
+    AnalysisSettings,
     AppSettings,
     BusSettings,
     CacheSettings,
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     simulator: SimulatorSettings = SimulatorSettings()
     data: DataSettings = DataSettings()
     notify: NotifySettings = NotifySettings()
+    analysis: AnalysisSettings = AnalysisSettings()
 
     def path(self, relative: Path) -> Path:
         """Resolve ``relative`` under ``app.data_dir`` (absolute paths pass through)."""

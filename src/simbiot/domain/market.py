@@ -9,7 +9,7 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["CANDLE_COLUMNS", "Candles", "MarketInfo", "MarketStatus"]
+__all__ = ["CANDLE_COLUMNS", "Candles", "MarketInfo", "MarketStatus", "Ticker"]
 
 CANDLE_COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 
@@ -94,3 +94,25 @@ class MarketInfo:
     def tradable(self) -> bool:
         """Whether orders may be sent for this market through the API."""
         return self.status is MarketStatus.TRADING and self.api_tradable
+
+
+@dataclass(frozen=True, slots=True)
+class Ticker:
+    """The latest 24 h statistics of one market."""
+
+    symbol: str
+    timestamp: int  # ms
+    last: float
+    bid: float | None = None
+    ask: float | None = None
+    base_volume: float | None = None
+    quote_volume: float | None = None
+    change_pct: float | None = None
+
+    @property
+    def spread(self) -> float | None:
+        """Relative bid/ask spread, or None when either side is unknown."""
+        if self.bid is None or self.ask is None or self.bid <= 0 or self.ask <= 0:
+            return None
+        mid = (self.bid + self.ask) / 2
+        return (self.ask - self.bid) / mid

@@ -1,0 +1,1 @@
+"""Exchange access: ports, ccxt adapters, throttling, retries, and the market simulator."""
