@@ -1,0 +1,1 @@
+"""ccxt adapters: client factory, URL rebasing, error translation, market data and trading."""
