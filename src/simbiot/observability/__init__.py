@@ -1,0 +1,1 @@
+"""Logging, metrics and alerts for every Simbiot service."""
