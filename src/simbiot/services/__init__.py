@@ -1,0 +1,1 @@
+"""Composition root, runtime (start-up, shutdown, SIGTERM drain) and service entry points."""
