@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 __all__ = ["ShutdownSignal", "run_until_stopped"]
 
@@ -47,7 +48,7 @@ class ShutdownSignal:
 
 
 async def run_until_stopped(
-    main: Callable[[ShutdownSignal], Awaitable[None]],
+    main: Callable[[ShutdownSignal], Coroutine[Any, Any, None]],
     *,
     drain_timeout_s: float = 30.0,
     shutdown: ShutdownSignal | None = None,
