@@ -1,0 +1,1 @@
+"""Market data ingestion: cleaning, the candle store, sync, quarantine, universe, metadata."""
