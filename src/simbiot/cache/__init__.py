@@ -1,5 +1,18 @@
 """The cache port (K1, K2), its Redis and in-memory backends, key names and codecs."""
 
+from simbiot.cache.instrumented import InstrumentedCache
+from simbiot.cache.keys import CacheKeys, CacheKind
+from simbiot.cache.memory import MemoryCache
 from simbiot.cache.port import Cache
+from simbiot.cache.redis import RedisCache
+from simbiot.cache.ttl import TTLPolicy
 
-__all__ = ["Cache"]
+__all__ = [
+    "Cache",
+    "CacheKeys",
+    "CacheKind",
+    "InstrumentedCache",
+    "MemoryCache",
+    "RedisCache",
+    "TTLPolicy",
+]

@@ -49,7 +49,7 @@ class Cache(Protocol):
         ...
 
     async def scan(self, prefix: str) -> list[str]:
-        """Return the live keys starting with ``prefix`` (without the backend's key prefix)."""
+        """Return the live keys starting with ``prefix`` (backend prefix removed), sorted."""
         ...
 
     async def ping(self) -> bool:

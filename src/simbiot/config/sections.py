@@ -81,6 +81,10 @@ class CacheSettings(FrozenModel):
     max_connections: int = Field(50, ge=1, le=10_000)
     socket_timeout_s: float = Field(5.0, gt=0)
     connect_timeout_s: float = Field(2.0, gt=0)
+    # How long a caller waits for a free pooled connection before CacheUnavailable.
+    pool_timeout_s: float = Field(5.0, gt=0)
+    # Idle pooled connections are PINGed before reuse after this many seconds (0 = never).
+    health_check_interval_s: int = Field(30, ge=0)
     # The in-memory backend evicts the least recently used entries past this count.
     memory_max_entries: int = Field(200_000, ge=100)
     ttl: CacheTTLSettings = CacheTTLSettings()
@@ -96,6 +100,10 @@ class BusSettings(FrozenModel):
     claim_idle_ms: int = Field(30_000, ge=100)
     block_ms: int = Field(1_000, ge=1)
     batch_size: int = Field(100, ge=1, le=10_000)
+    max_connections: int = Field(50, ge=1, le=10_000)
+    # A blocking read waits at most socket_timeout_s minus a margin, whatever block_ms asks.
+    socket_timeout_s: float = Field(10.0, gt=1)
+    connect_timeout_s: float = Field(2.0, gt=0)
 
 
 class LoggingSettings(FrozenModel):

@@ -24,7 +24,8 @@ handles only these classes.
     │       └── AuthenticationError      bad key, bad signature, permission denied
     ├── StorageError
     │   ├── NotFound                     no such row for this owner
-    │   └── Conflict                     unique constraint, concurrent update
+    │   ├── Conflict                     unique constraint, concurrent update
+    │   └── CacheUnavailable             Redis (cache or bus) unreachable or too slow
     └── SecurityError
         └── DecryptionError              tampered ciphertext, wrong key or wrong owner
 """
@@ -34,6 +35,7 @@ from __future__ import annotations
 __all__ = [
     "AuthenticationError",
     "BadSymbol",
+    "CacheUnavailable",
     "ConfigError",
     "Conflict",
     "DataError",
@@ -146,6 +148,10 @@ class NotFound(StorageError):
 
 class Conflict(StorageError):
     """A uniqueness rule or a concurrent update refused the write."""
+
+
+class CacheUnavailable(StorageError):
+    """The cache or bus server did not answer in time, or refused the connection."""
 
 
 class SecurityError(SimbiotError):
