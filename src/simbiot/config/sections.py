@@ -223,6 +223,10 @@ class NotifySettings(FrozenModel):
     messages_per_second_per_chat: float = Field(1.0, gt=0)
 
 
+    # Symbols fetched at once during a sync (the task pool's bound, G2/F3).
+    max_concurrency: int = Field(10, ge=1, le=100)
+    # Candles per request; None = the venue's own maximum (capabilities table).
+    page_limit: int | None = Field(None, ge=1, le=10_000)
 class AnalysisSettings(FrozenModel):
     """The market X-ray: reference symbols, windows and dynamic-threshold multipliers."""
 
