@@ -1,6 +1,17 @@
 """The message bus port, its versioned envelope, and the Redis Streams and in-memory backends."""
 
+from simbiot.bus.delivery import BusDelivery
 from simbiot.bus.envelope import Envelope
+from simbiot.bus.memory import MemoryBus
 from simbiot.bus.port import Bus, Delivery, Subscription
+from simbiot.bus.redis_streams import RedisStreamsBus
 
-__all__ = ["Bus", "Delivery", "Envelope", "Subscription"]
+__all__ = [
+    "Bus",
+    "BusDelivery",
+    "Delivery",
+    "Envelope",
+    "MemoryBus",
+    "RedisStreamsBus",
+    "Subscription",
+]
