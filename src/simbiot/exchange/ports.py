@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from simbiot.domain.market import Candles, MarketInfo, Ticker
+from simbiot.domain.orders import Balance, ExchangeOrder, ExchangeTrade, OrderSide, OrderType
 
-__all__ = ["MarketDataPort"]
+__all__ = ["MarketDataPort", "TradingPort"]
 
 
 @runtime_checkable
@@ -38,6 +40,60 @@ class MarketDataPort(Protocol):
 
     async def ping(self) -> bool:
         """Whether the venue answers at all (network check before a batch)."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+@runtime_checkable
+class TradingPort(Protocol):
+    """Private access to one user account on one venue.
+
+    Reads are throttled and retried; ``create_order`` is never retried: when its outcome is
+    unknown it raises ``NetworkError`` and the caller reconciles by client order id.
+    """
+
+    @property
+    def exchange(self) -> str:
+        """Venue id."""
+        ...
+
+    async def create_order(
+        self,
+        symbol: str,
+        side: OrderSide,
+        type: OrderType,
+        amount: Decimal,
+        price: Decimal | None,
+        client_order_id: str,
+    ) -> ExchangeOrder:
+        """Send one order (no retry); ``price`` is required for limit orders."""
+        ...
+
+    async def cancel_order(self, symbol: str, order_id: str) -> ExchangeOrder | None:
+        """Cancel an order; return its final state when the venue reports it."""
+        ...
+
+    async def fetch_order_by_client_id(
+        self, symbol: str, client_order_id: str
+    ) -> ExchangeOrder | None:
+        """Return the order with this client order id, or None when the venue has none."""
+        ...
+
+    async def fetch_open_orders(self, symbol: str | None = None) -> list[ExchangeOrder]:
+        """Return the account's open orders (of one symbol when given)."""
+        ...
+
+    async def fetch_my_trades(
+        self, symbol: str, since_ms: int | None = None
+    ) -> list[ExchangeTrade]:
+        """Return the account's fills of ``symbol`` from ``since_ms``, oldest first."""
+        ...
+
+    async def fetch_balance(self) -> dict[str, Balance]:
+        """Return non-zero balances by currency."""
         ...
 
     async def close(self) -> None:
