@@ -2,6 +2,7 @@
 
 from simbiot.bus.delivery import BusDelivery
 from simbiot.bus.envelope import Envelope
+from simbiot.bus.factory import build_bus
 from simbiot.bus.memory import MemoryBus
 from simbiot.bus.port import Bus, Delivery, Subscription
 from simbiot.bus.redis_streams import RedisStreamsBus
@@ -14,4 +15,5 @@ __all__ = [
     "MemoryBus",
     "RedisStreamsBus",
     "Subscription",
+    "build_bus",
 ]

@@ -74,11 +74,11 @@ def _frame(magic: bytes, count: int, body: list[bytes]) -> bytes:
 def _unframe(raw: bytes, magic: bytes, what: str) -> tuple[int, memoryview]:
     if len(raw) < _HEADER.size:
         raise DataError(f"{what} frame truncated: {len(raw)} bytes")
-    got_magic, version, _, count, crc = _HEADER.unpack_from(raw)
+    got_magic, version, reserved, count, crc = _HEADER.unpack_from(raw)
     if got_magic != magic:
         raise DataError(f"not a {what} frame (magic {got_magic!r})")
-    if version != _VERSION:
-        raise DataError(f"unsupported {what} frame version {version}")
+    if version != _VERSION or reserved != 0:
+        raise DataError(f"unsupported {what} frame version {version}.{reserved}")
     body = memoryview(raw)[_HEADER.size :]
     if zlib.crc32(body) != crc:
         raise DataError(f"{what} frame corrupt (checksum mismatch)")
