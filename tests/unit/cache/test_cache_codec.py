@@ -136,7 +136,7 @@ def test_candles_and_arrays_frames_are_not_interchangeable() -> None:
 def test_unknown_version_is_rejected() -> None:
     raw = bytearray(encode_candles(_frame()))
     raw[4] = 99
-    with pytest.raises(DataError, match="version 99.0"):
+    with pytest.raises(DataError, match=r"version 99\.0"):
         decode_candles(bytes(raw))
 
 
