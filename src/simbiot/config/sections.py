@@ -55,6 +55,12 @@ class DatabaseSettings(FrozenModel):
     pool_timeout_s: float = Field(30.0, gt=0)
     # Run Alembic migrations at start-up; on by default in embedded mode.
     auto_migrate: bool = True
+    # PostgreSQL: test pooled connections before use, so a restarted server costs no request.
+    pool_pre_ping: bool = True
+    # Pooled connections older than this are replaced (seconds; -1 = never).
+    pool_recycle_s: int = Field(1_800, ge=-1)
+    # SQLite: how long a writer waits for the file lock before "database is locked".
+    sqlite_busy_timeout_ms: int = Field(10_000, ge=0, le=600_000)
 
 
 class CacheTTLSettings(FrozenModel):
@@ -132,6 +138,10 @@ class SecuritySettings(FrozenModel):
     jwt_audience: str = "simbiot-api"
     access_token_ttl_s: int = Field(900, ge=60, le=900)
     refresh_token_ttl_s: int = Field(30 * 86_400, ge=3_600)
+    # Argon2id cost for user passwords (RFC 9106 second recommended profile: t=3, 64 MiB).
+    argon2_time_cost: int = Field(3, ge=1, le=20)
+    argon2_memory_kib: int = Field(65_536, ge=8, le=4_194_304)
+    argon2_parallelism: int = Field(1, ge=1, le=16)
 
     @model_validator(mode="after")
     def _active_key_known(self) -> SecuritySettings:

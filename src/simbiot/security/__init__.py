@@ -1,0 +1,1 @@
+"""Security: password hashing, credentials encrypted at rest, secret redaction in logs."""

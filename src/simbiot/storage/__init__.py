@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy async engine, tables, repositories and Alembic migrations."""

@@ -1,0 +1,83 @@
+"""Fills: each venue trade is booked exactly once, however often it is reported."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from simbiot.storage.errors import translated
+from simbiot.storage.repositories import orders
+from simbiot.storage.tables import FillRow
+
+__all__ = ["book", "list_for_order"]
+
+
+def _insert_ignoring_duplicates(dialect: str, values: dict[str, Any]) -> Any:
+    # ON CONFLICT DO NOTHING makes a concurrent second booking a no-op instead of an error,
+    # without a savepoint round-trip per fill.
+    if dialect == "postgresql":
+        return (
+            postgresql.insert(FillRow)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["exchange", "account_ref", "trade_id"])
+        )
+    if dialect == "sqlite":
+        return (
+            sqlite.insert(FillRow)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["exchange", "account_ref", "trade_id"])
+        )
+    raise NotImplementedError(f"no idempotent insert for dialect {dialect!r}")
+
+
+async def book(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    order_id: int,
+    trade_id: str,
+    price: Decimal,
+    amount: Decimal,
+    ts: datetime,
+    fee: Decimal = Decimal(0),
+    fee_currency: str | None = None,
+) -> bool:
+    """Book one trade of the user's order; return True if new, False if already booked."""
+    order = await orders.get(session, user_id=user_id, order_id=order_id)
+    values: dict[str, Any] = {
+        "order_id": order.id,
+        "user_id": user_id,
+        "exchange": order.exchange,
+        "account_ref": order.account_ref,
+        "trade_id": trade_id,
+        "symbol": order.symbol,
+        "side": order.side,
+        "price": price,
+        "amount": amount,
+        "fee": fee,
+        "fee_currency": fee_currency,
+        "ts": ts,
+    }
+    statement = _insert_ignoring_duplicates(session.get_bind().dialect.name, values)
+    async with translated("book fill"):
+        new_id = await session.scalar(statement.returning(FillRow.id))
+    return new_id is not None
+
+
+async def list_for_order(
+    session: AsyncSession, *, user_id: int, order_id: int
+) -> Sequence[FillRow]:
+    """Return the fills of the user's order, in trade time order."""
+    async with translated("list fills"):
+        result = await session.scalars(
+            select(FillRow)
+            .where(FillRow.order_id == order_id, FillRow.user_id == user_id)
+            .order_by(FillRow.ts, FillRow.id)
+        )
+        return result.all()

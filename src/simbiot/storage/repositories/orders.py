@@ -1,0 +1,153 @@
+"""Orders: recorded before they are sent, then followed by their client order id."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from simbiot.domain.errors import NotFound
+from simbiot.storage.errors import savepoint, translated
+from simbiot.storage.tables import OrderRow
+
+__all__ = [
+    "OPEN_STATUSES",
+    "create",
+    "get",
+    "get_by_client_id",
+    "list_open",
+    "paper_account_ref",
+    "update_by_client_id",
+]
+
+# "new": written, not yet acknowledged by the venue; "unknown": sent but the answer was
+# lost, so it must be reconciled by client order id before anything is re-sent.
+OPEN_STATUSES: tuple[str, ...] = ("new", "open", "unknown")
+
+
+def paper_account_ref(bot_id: int) -> str:
+    """Return the account reference of a paper-trading bot."""
+    return f"paper:{bot_id}"
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    bot_id: int | None,
+    account_ref: str,
+    exchange: str,
+    symbol: str,
+    client_order_id: str,
+    side: str,
+    type: str,
+    amount: Decimal,
+    price: Decimal | None = None,
+    status: str = "new",
+) -> OrderRow:
+    """Record an order before sending it; a client id used before raises ``Conflict``."""
+    row = OrderRow(
+        user_id=user_id,
+        bot_id=bot_id,
+        account_ref=account_ref,
+        exchange=exchange,
+        symbol=symbol,
+        client_order_id=client_order_id,
+        side=side,
+        type=type,
+        amount=amount,
+        price=price,
+        filled=Decimal(0),
+        fee=Decimal(0),
+        status=status,
+    )
+    async with savepoint(session, "create order"):
+        session.add(row)
+    return row
+
+
+async def get(session: AsyncSession, *, user_id: int, order_id: int) -> OrderRow:
+    """Return the user's order by its row id, or raise ``NotFound``."""
+    async with translated("get order"):
+        row = await session.scalar(
+            select(OrderRow).where(OrderRow.id == order_id, OrderRow.user_id == user_id)
+        )
+    if row is None:
+        raise NotFound(f"order {order_id} not found")
+    return row
+
+
+async def get_by_client_id(
+    session: AsyncSession, *, user_id: int, exchange: str, account_ref: str, client_order_id: str
+) -> OrderRow:
+    """Return the user's order with this client id on this account, or raise ``NotFound``."""
+    async with translated("get order"):
+        row = await session.scalar(
+            select(OrderRow).where(
+                OrderRow.exchange == exchange,
+                OrderRow.account_ref == account_ref,
+                OrderRow.client_order_id == client_order_id,
+                OrderRow.user_id == user_id,
+            )
+        )
+    if row is None:
+        raise NotFound(f"order {client_order_id!r} not found")
+    return row
+
+
+async def update_by_client_id(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    exchange: str,
+    account_ref: str,
+    client_order_id: str,
+    status: str,
+    exchange_order_id: str | None = None,
+    filled: Decimal | None = None,
+    average: Decimal | None = None,
+    fee: Decimal | None = None,
+    fee_currency: str | None = None,
+    reason: str | None = None,
+) -> OrderRow:
+    """Apply what the venue reported; fields left as None keep their stored value."""
+    row = await get_by_client_id(
+        session,
+        user_id=user_id,
+        exchange=exchange,
+        account_ref=account_ref,
+        client_order_id=client_order_id,
+    )
+    async with savepoint(session, "update order"):
+        row.status = status
+        if exchange_order_id is not None:
+            row.exchange_order_id = exchange_order_id
+        if filled is not None:
+            row.filled = filled
+        if average is not None:
+            row.average = average
+        if fee is not None:
+            row.fee = fee
+        if fee_currency is not None:
+            row.fee_currency = fee_currency
+        if reason is not None:
+            row.reason = reason
+    return row
+
+
+async def list_open(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    bot_id: int | None = None,
+    statuses: Collection[str] = OPEN_STATUSES,
+) -> Sequence[OrderRow]:
+    """Return the user's orders still in play (optionally one bot's), oldest first."""
+    query = select(OrderRow).where(OrderRow.user_id == user_id, OrderRow.status.in_(list(statuses)))
+    if bot_id is not None:
+        query = query.where(OrderRow.bot_id == bot_id)
+    async with translated("list open orders"):
+        result = await session.scalars(query.order_by(OrderRow.id))
+        return result.all()

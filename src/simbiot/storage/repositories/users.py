@@ -1,0 +1,69 @@
+"""Users: create, look up by id or e-mail, change state."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from simbiot.domain.errors import NotFound
+from simbiot.storage.errors import savepoint, translated
+from simbiot.storage.tables import ROLES, UserRow
+
+__all__ = ["create", "get", "get_by_email", "normalise_email", "set_active", "set_password_hash"]
+
+
+def normalise_email(email: str) -> str:
+    """Return the stored form of an e-mail address (trimmed, lower case)."""
+    return email.strip().lower()
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    email: str,
+    password_hash: str,
+    role: str = "user",
+    is_active: bool = True,
+) -> UserRow:
+    """Add a user; an e-mail already taken raises ``Conflict``."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+    row = UserRow(
+        email=normalise_email(email), password_hash=password_hash, role=role, is_active=is_active
+    )
+    async with savepoint(session, "create user"):
+        session.add(row)
+    return row
+
+
+async def get(session: AsyncSession, *, user_id: int) -> UserRow:
+    """Return the user with ``user_id`` or raise ``NotFound``."""
+    async with translated("get user"):
+        row = await session.get(UserRow, user_id)
+    if row is None:
+        raise NotFound(f"user {user_id} not found")
+    return row
+
+
+async def get_by_email(session: AsyncSession, *, email: str) -> UserRow:
+    """Return the user with ``email`` (case-insensitive) or raise ``NotFound``."""
+    async with translated("get user by email"):
+        row = await session.scalar(select(UserRow).where(UserRow.email == normalise_email(email)))
+    if row is None:
+        raise NotFound("no user with that e-mail")
+    return row
+
+
+async def set_active(session: AsyncSession, *, user_id: int, is_active: bool) -> UserRow:
+    """Enable or disable a user's login."""
+    row = await get(session, user_id=user_id)
+    async with savepoint(session, "update user"):
+        row.is_active = is_active
+    return row
+
+
+async def set_password_hash(session: AsyncSession, *, user_id: int, password_hash: str) -> None:
+    """Replace a user's password hash (after a change or a re-hash at new cost)."""
+    row = await get(session, user_id=user_id)
+    async with savepoint(session, "update user"):
+        row.password_hash = password_hash

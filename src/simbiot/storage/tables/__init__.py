@@ -1,0 +1,27 @@
+"""Every table of Simbiot; importing this package registers them on ``Base.metadata``."""
+
+from __future__ import annotations
+
+from simbiot.storage.base import Base
+from simbiot.storage.tables.accounts import ExchangeAccountRow
+from simbiot.storage.tables.audit import AuditRow, SymbolProblemRow
+from simbiot.storage.tables.orders import FillRow, OrderRow
+from simbiot.storage.tables.positions import PositionRow
+from simbiot.storage.tables.strategies import BOT_MODES, BotRow, StrategyRow
+from simbiot.storage.tables.users import ROLES, UserRow, UserSettingsRow
+
+__all__ = [
+    "BOT_MODES",
+    "ROLES",
+    "AuditRow",
+    "Base",
+    "BotRow",
+    "ExchangeAccountRow",
+    "FillRow",
+    "OrderRow",
+    "PositionRow",
+    "StrategyRow",
+    "SymbolProblemRow",
+    "UserRow",
+    "UserSettingsRow",
+]
