@@ -201,6 +201,11 @@ class CoinGeckoSettings(FrozenModel):
     base_url: str = "https://api.coingecko.com"
     api_key: SecretStr | None = None
     calls_per_minute: int = Field(30, ge=1)
+    timeout_s: float = Field(15.0, gt=0)
+    # Pages of /coins/markets read per refresh (250 coins each, by market cap).
+    pages: int = Field(8, ge=1, le=100)
+    # Explicit mapping for tickers name matching cannot settle: base asset -> CoinGecko id.
+    id_overrides: dict[str, str] = Field(default_factory=dict)
 
 
 class SimulatorSettings(FrozenModel):
