@@ -21,6 +21,7 @@ from typing import Any
 from simbiot.bus import topics
 from simbiot.bus.delivery import BusDelivery
 from simbiot.bus.envelope import Envelope
+from simbiot.bus.port import Delivery
 from simbiot.config.sections import BusSettings
 from simbiot.domain.clock import Clock, LiveClock
 from simbiot.domain.errors import DataError
@@ -167,6 +168,10 @@ class MemoryBus:
             self._metrics.count(self._metrics.acked, topics.family(topic))
         return removed
 
+    def ack_ids(self, sub: MemorySubscription, ids: Sequence[str]) -> int:
+        """Acknowledge messages of ``sub``'s group by id; return how many were pending."""
+        return sum(self._ack(sub.stream, sub.group, sub.topic, int(i)) for i in ids)
+
     async def _ack_async(self, stream: _Stream, group: str, topic: str, seq: int) -> None:
         self._ack(stream, group, topic, seq)
 
@@ -242,6 +247,10 @@ class MemorySubscription:
         if self._closed:
             raise RuntimeError("fetch on a closed subscription")
         return await self._bus.fetch(self, max_messages, block_ms)
+
+    async def ack_many(self, deliveries: Sequence[Delivery]) -> int:
+        """Acknowledge several deliveries; return how many were still pending."""
+        return self._bus.ack_ids(self, [d.message_id for d in deliveries])
 
     async def close(self) -> None:
         """Stop consuming; messages this consumer left pending are re-claimed by others."""

@@ -26,6 +26,11 @@ class Delivery(Protocol):
     def envelope(self) -> Envelope: ...
 
     @property
+    def message_id(self) -> str:
+        """The backend's id of this message within its topic (the stream entry id)."""
+        ...
+
+    @property
     def attempts(self) -> int:
         """How many times this message has been delivered (1 on first delivery)."""
         ...
@@ -45,6 +50,13 @@ class Subscription(Protocol):
         """Return up to ``max_messages``: first re-claimed stale ones, then new ones.
 
         Waits at most ``block_ms`` (the backend default when None) when nothing is ready.
+        """
+        ...
+
+    async def ack_many(self, deliveries: Sequence[Delivery]) -> int:
+        """Acknowledge several deliveries of this subscription in one round trip.
+
+        Return how many were still pending.
         """
         ...
 

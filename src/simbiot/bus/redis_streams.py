@@ -21,6 +21,7 @@ from redis.exceptions import ResponseError
 from simbiot.bus import topics
 from simbiot.bus.delivery import BusDelivery
 from simbiot.bus.envelope import Envelope
+from simbiot.bus.port import Delivery
 from simbiot.cache.redis_support import make_client, redis_errors
 from simbiot.config.sections import BusSettings
 from simbiot.domain.clock import Clock, LiveClock
@@ -167,7 +168,8 @@ class RedisStreamsBus:
             out.extend((_text(eid), fields) for eid, fields in entries)
         return out
 
-    async def _ack_ids(self, sub: RedisSubscription, *ids: str) -> int:
+    async def ack_ids(self, sub: RedisSubscription, *ids: str) -> int:
+        """Acknowledge entries of ``sub``'s group by id; return how many were pending."""
         with redis_errors("XACK"):
             n = int(await self._client.xack(sub.key, sub.group, *ids))
         if self._metrics is not None:
@@ -175,7 +177,7 @@ class RedisStreamsBus:
         return n
 
     async def _ack_one(self, sub: RedisSubscription, entry_id: str) -> None:
-        await self._ack_ids(sub, entry_id)
+        await self.ack_ids(sub, entry_id)
 
     async def _deliveries(
         self, sub: RedisSubscription, entries: list[tuple[str, Any]], attempts: dict[str, int]
@@ -195,7 +197,7 @@ class RedisStreamsBus:
             ack = partial(self._ack_one, sub, eid)
             out.append(BusDelivery(envelope, attempts.get(eid, 1), eid, ack))
         if bad:
-            await self._ack_ids(sub, *bad)
+            await self.ack_ids(sub, *bad)
         if self._metrics is not None:
             fam = topics.family(sub.topic)
             self._metrics.count(self._metrics.malformed, fam, len(bad))
@@ -251,6 +253,11 @@ class RedisSubscription:
         if self._closed:
             raise RuntimeError("fetch on a closed subscription")
         return await self._bus.fetch(self, max_messages, block_ms)
+
+    async def ack_many(self, deliveries: Sequence[Delivery]) -> int:
+        """Acknowledge several deliveries with one XACK; return how many were pending."""
+        ids = [d.message_id for d in deliveries]
+        return await self._bus.ack_ids(self, *ids) if ids else 0
 
     async def close(self) -> None:
         """Stop consuming; messages this consumer left pending are re-claimed by others."""

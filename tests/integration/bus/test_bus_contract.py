@@ -247,3 +247,18 @@ async def test_bad_arguments_are_refused(backend: Backend) -> None:
         await sub.fetch(0)
     with pytest.raises(ValueError):
         await backend.bus.publish("bad topic", {}, type="x")
+
+
+async def test_ack_many_acknowledges_a_batch_in_one_call(backend: Backend) -> None:
+    c1 = await backend.bus.subscribe(TOPIC, group="g", consumer="c1")
+    c2 = await backend.bus.subscribe(TOPIC, group="g", consumer="c2")
+    await _publish(backend, 5)
+    got = await c1.fetch(10, block_ms=0)
+    assert len({d.message_id for d in got}) == 5
+    assert await c1.ack_many(got[:4]) == 4
+    assert await c1.ack_many(got[:4]) == 0  # already acknowledged
+    assert await c1.ack_many([]) == 0
+    await backend.elapse(CLAIM_IDLE_MS * 2 / 1000)
+    again = await c2.fetch(10, block_ms=0)
+    assert [d.message_id for d in again] == [got[4].message_id]
+    assert backend.sample("simbiot_bus_acked_total") == 4
