@@ -24,7 +24,14 @@ class QuarantineAudit(Protocol):
     """Where quarantine decisions are recorded (the ``symbol_problems`` table in production)."""
 
     async def record(
-        self, exchange: str, symbol: str, reason: str, since_ms: int, until_ms: int
+        self,
+        exchange: str,
+        symbol: str,
+        reason: str,
+        since_ms: int,
+        until_ms: int,
+        *,
+        failures: int = 0,
     ) -> None:
         """Record that ``symbol`` is quarantined until ``until_ms`` for ``reason``."""
         ...
@@ -42,7 +49,14 @@ class MemoryQuarantineAudit:
         self.history: list[tuple[str, AuditEntry]] = []
 
     async def record(
-        self, exchange: str, symbol: str, reason: str, since_ms: int, until_ms: int
+        self,
+        exchange: str,
+        symbol: str,
+        reason: str,
+        since_ms: int,
+        until_ms: int,
+        *,
+        failures: int = 0,
     ) -> None:
         """Record a quarantine."""
         entry = AuditEntry(exchange, symbol, reason, since_ms, until_ms)

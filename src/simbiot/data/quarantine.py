@@ -117,7 +117,9 @@ class Quarantine:
         await self._cache.set(key, encode_json(doc), self._ttl_s)
         await self._cache.set(key + SEP + _PROBATION, b"1", 2 * self._ttl_s)
         await self._cache.delete(key + SEP + _FAILURES)
-        await self._audit.record(self._exchange, symbol, reason, now, entry.until_ms)
+        await self._audit.record(
+            self._exchange, symbol, reason, now, entry.until_ms, failures=failures
+        )
         log.warning(
             "%s %s quarantined until %d: %s", self._exchange, symbol, entry.until_ms, reason
         )
