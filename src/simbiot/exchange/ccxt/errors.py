@@ -24,7 +24,6 @@ The original exception is always chained (``__cause__``).
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -90,7 +89,7 @@ _TABLE: dict[type[BaseException], Factory] = {
     ccxt.InvalidOrder: _plain(e.InvalidOrder),
     ccxt.ExchangeError: _plain(e.NonRetryableError),
     ccxt.BaseError: _retryable(e.NetworkError),
-    asyncio.TimeoutError: _retryable(e.NetworkError),
+    TimeoutError: _retryable(e.NetworkError),
     aiohttp.ClientError: _retryable(e.NetworkError),
     TypeError: _malformed,
     KeyError: _malformed,
