@@ -1,5 +1,6 @@
 """The message bus port, its versioned envelope, and the Redis Streams and in-memory backends."""
 
+from simbiot.bus.consumer import Consumer, Handler
 from simbiot.bus.delivery import BusDelivery
 from simbiot.bus.envelope import Envelope
 from simbiot.bus.factory import build_bus
@@ -10,8 +11,10 @@ from simbiot.bus.redis_streams import RedisStreamsBus
 __all__ = [
     "Bus",
     "BusDelivery",
+    "Consumer",
     "Delivery",
     "Envelope",
+    "Handler",
     "MemoryBus",
     "RedisStreamsBus",
     "Subscription",

@@ -15,6 +15,7 @@ __all__ = [
     "SEVERITIES",
     "alerts",
     "candles_closed",
+    "dead_letter",
     "family",
     "orders",
     "signals",
@@ -24,7 +25,7 @@ __all__ = [
 
 SEVERITIES = ("info", "warning", "critical")
 # Fixed leading segments of each family; the rest of a topic is variable.
-FAMILIES = ("candles.closed", "xray.snapshot", "signals", "orders", "alerts")
+FAMILIES = ("candles.closed", "xray.snapshot", "signals", "orders", "alerts", "deadletter")
 _SEGMENT = re.compile(r"^[^.\s*?\[\]]+$")
 
 
@@ -60,6 +61,11 @@ def alerts(severity: str) -> str:
     if severity not in SEVERITIES:
         raise ValueError(f"unknown alert severity {severity!r}; expected one of {SEVERITIES}")
     return f"alerts.{severity}"
+
+
+def dead_letter(topic: str) -> str:
+    """Topic where messages of ``topic`` that kept failing are parked for inspection."""
+    return "deadletter." + validate(topic)
 
 
 def family(topic: str) -> str:

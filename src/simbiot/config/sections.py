@@ -110,6 +110,10 @@ class BusSettings(FrozenModel):
     # A blocking read waits at most socket_timeout_s minus a margin, whatever block_ms asks.
     socket_timeout_s: float = Field(10.0, gt=1)
     connect_timeout_s: float = Field(2.0, gt=0)
+    # A message delivered this many times without success goes to its dead-letter topic.
+    max_deliveries: int = Field(5, ge=1, le=1_000)
+    # A consumer whose bus is unreachable retries with backoff doubling up to this.
+    outage_backoff_max_s: float = Field(30.0, gt=0)
 
 
 class LoggingSettings(FrozenModel):

@@ -101,6 +101,8 @@ class BusMetrics:
     acked: Counter
     reclaimed: Counter
     malformed: Counter
+    failed: Counter
+    dead_lettered: Counter
 
     def count(self, counter: Counter, family: str, n: int = 1) -> None:
         """Add ``n`` to ``counter`` for one topic family."""
@@ -181,6 +183,10 @@ class Metrics:
                 ),
                 malformed=self.counter(
                     "bus_malformed", "Undecodable messages acknowledged and skipped", ["topic"]
+                ),
+                failed=self.counter("bus_failed", "Handler failures (left for retry)", ["topic"]),
+                dead_lettered=self.counter(
+                    "bus_dead_lettered", "Messages parked after too many deliveries", ["topic"]
                 ),
             )
         return self._bus

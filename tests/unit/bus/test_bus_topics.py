@@ -15,6 +15,7 @@ def test_topic_builders() -> None:
     assert topics.signals("cfg-7") == "signals.cfg-7"
     assert topics.orders(42) == "orders.42"
     assert topics.alerts("critical") == "alerts.critical"
+    assert topics.dead_letter("orders.42") == "deadletter.orders.42"
 
 
 @pytest.mark.parametrize("bad", ["", "a.b", "a b", "a*", "x?", "[y]", "tab\t"])
@@ -38,6 +39,7 @@ def test_unknown_alert_severity_is_refused() -> None:
         ("signals.abc", "signals"),
         ("orders.17", "orders"),
         ("alerts.info", "alerts"),
+        ("deadletter.orders.1", "deadletter"),
         ("ordersx.1", "other"),
         ("misc", "other"),
     ],
