@@ -1,0 +1,1 @@
+"""Token X-ray: per-symbol metrics, anomaly detection, potential scores, the engine."""
