@@ -8,7 +8,8 @@ surface as ``CacheUnavailable``; a stored value of the wrong type as ``DataError
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 from simbiot.cache.redis_support import make_client, pool_usage, redis_errors
 from simbiot.config.sections import CacheSettings
@@ -61,62 +62,64 @@ class RedisCache:
     def _k(self, key: str) -> str:
         return self._prefix + key
 
-    def _report_pool(self) -> None:
-        if self._metrics is not None:
-            self._metrics.pool(*pool_usage(self._client))
+    @contextmanager
+    def _call(self, what: str) -> Iterator[None]:
+        """Translate errors of one command and publish the pool's usage after it."""
+        try:
+            with redis_errors(what):
+                yield
+        finally:
+            if self._metrics is not None:
+                self._metrics.pool(*pool_usage(self._client))
 
     async def get(self, key: str) -> bytes | None:
         """Return the value, or None when absent or expired."""
-        with redis_errors("GET"):
+        with self._call("GET"):
             value = await self._client.get(self._k(key))
-        self._report_pool()
         return None if value is None else _as_bytes(value)
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         """Return the values in the order of ``keys`` (one MGET)."""
         if not keys:
             return []
-        with redis_errors("MGET"):
+        with self._call("MGET"):
             values = await self._client.mget([self._k(k) for k in keys])
-        self._report_pool()
         return [None if v is None else _as_bytes(v) for v in values]
 
     async def set(self, key: str, value: bytes, ttl_s: float | None) -> None:
         """Store ``value`` under ``key`` for ``ttl_s`` seconds."""
         px = _px(ttl_s)
-        with redis_errors("SET"):
+        with self._call("SET"):
             await self._client.set(self._k(key), value, px=px)
-        self._report_pool()
 
     async def set_many(self, items: Mapping[str, bytes], ttl_s: float | None) -> None:
         """Store every item with the same TTL (one pipelined round trip)."""
         if not items:
             return
         px = _px(ttl_s)
-        with redis_errors("SET (pipeline)"):
+        with self._call("SET (pipeline)"):
             async with self._client.pipeline(transaction=False) as pipe:
                 for key, value in items.items():
                     pipe.set(self._k(key), value, px=px)
                 await pipe.execute()
-        self._report_pool()
 
     async def delete(self, *keys: str) -> int:
         """Remove keys; return how many existed."""
         if not keys:
             return 0
-        with redis_errors("DEL"):
+        with self._call("DEL"):
             n = await self._client.delete(*(self._k(k) for k in keys))
         return int(n)
 
     async def exists(self, key: str) -> bool:
         """Whether ``key`` holds a live value."""
-        with redis_errors("EXISTS"):
+        with self._call("EXISTS"):
             n = await self._client.exists(self._k(key))
         return bool(n)
 
     async def ttl(self, key: str) -> float | None:
         """Seconds left before ``key`` expires; None if absent or without expiry."""
-        with redis_errors("PTTL"):
+        with self._call("PTTL"):
             ms = int(await self._client.pttl(self._k(key)))
         # PTTL answers -2 for a missing key and -1 for a key without expiry.
         return None if ms < 0 else ms / 1000
@@ -125,7 +128,7 @@ class RedisCache:
         """Add ``amount`` to an integer counter; set its TTL when the counter is created."""
         px = _px(ttl_s)
         full = self._k(key)
-        with redis_errors("INCRBY"):
+        with self._call("INCRBY"):
             if px is None:
                 return int(await self._client.incrby(full, amount))
             # SET NX creates the counter with its TTL only when absent, and INCRBY keeps
@@ -141,7 +144,7 @@ class RedisCache:
         match = (self._prefix + prefix).translate(_GLOB_SPECIAL) + "*"
         cut = len(self._prefix)
         found: set[str] = set()
-        with redis_errors("SCAN"):
+        with self._call("SCAN"):
             # SCAN may return a key more than once while the keyspace is rehashed.
             async for raw in self._client.scan_iter(match=match, count=_SCAN_COUNT):
                 found.add(bytes(raw).decode("utf-8")[cut:])
@@ -150,7 +153,7 @@ class RedisCache:
     async def ping(self) -> bool:
         """Whether Redis answers; False (never an exception) when it does not."""
         try:
-            with redis_errors("PING"):
+            with self._call("PING"):
                 return bool(await self._client.ping())
         except SimbiotError:
             return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 
@@ -9,6 +10,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from simbiot.bus import topics
+from simbiot.bus.consumer import Consumer
+from simbiot.bus.envelope import Envelope
 from simbiot.bus.redis_streams import RedisStreamsBus
 from simbiot.config.sections import BusSettings
 from simbiot.domain.errors import CacheUnavailable, DataError
@@ -102,3 +105,23 @@ async def test_stream_length_helper(bus: RedisStreamsBus) -> None:
         await bus.publish(TOPIC, {}, type="x")
     assert await bus.stream_length(TOPIC) == 3
     assert isinstance(bus.client, aioredis.Redis)
+
+
+async def test_consumer_parks_a_poison_message_on_redis(bus: RedisStreamsBus) -> None:
+    async def broken(env: Envelope) -> None:
+        raise RuntimeError("always")
+
+    settings = bus.settings.model_copy(update={"max_deliveries": 1})
+    sub = await bus.subscribe(TOPIC, group="g", consumer="c1")
+    dead = await bus.subscribe(topics.dead_letter(TOPIC), group="ops", consumer="o1")
+    consumer = Consumer(bus, sub, broken, settings=settings)
+    sent = await bus.publish(TOPIC, {"n": 1}, type="order.filled")
+    assert await consumer.run_once(block_ms=0) == 0
+    await asyncio.sleep(0.15)
+    assert await consumer.run_once(block_ms=0) == 0
+    (parked,) = await dead.fetch(block_ms=0)
+    assert parked.envelope.payload["envelope"]["id"] == sent.id
+    assert parked.envelope.payload["attempts"] == 2
+    assert parked.envelope.payload["error"] == "RuntimeError: always"
+    pending = await bus.client.xpending(bus.stream_key(TOPIC), "g")
+    assert pending["pending"] == 0
