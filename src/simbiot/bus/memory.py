@@ -5,7 +5,8 @@ Redis: one bounded stream per topic; per group a read offset and a pending-entri
 (consumer, last delivery time, delivery count); ``ack`` removes an entry from that list;
 ``fetch`` first re-claims entries pending longer than ``claim_idle_ms`` (measured on the
 injected clock, like XAUTOCLAIM), then reads new ones. Entries are stored encoded, so a
-malformed one is acknowledged and counted exactly as on Redis.
+malformed one is acknowledged and counted exactly as on Redis. Only the idle time uses the
+clock: a blocking ``fetch`` waits in real time for a publish, as a socket would.
 """
 
 from __future__ import annotations

@@ -129,9 +129,12 @@ class RedisStreamsBus:
                 sub.group,
                 sub.consumer,
                 min_idle_time=self._settings.claim_idle_ms,
-                start_id="0-0",
+                start_id=sub.claim_cursor,
                 count=limit,
             )
+        # Resume the pending-list walk where it stopped (Redis answers "0-0" at its end), so
+        # long-running in-flight entries at its head never hide stale ones behind them.
+        sub.claim_cursor = _text(reply[0])
         # Entries trimmed from the stream come back in reply[2] and Redis has already
         # dropped them from the pending list.
         return [(_text(eid), fields) for eid, fields in reply[1]]
@@ -244,6 +247,7 @@ class RedisSubscription:
         self.key = key
         self.group = group
         self.consumer = consumer
+        self.claim_cursor = "0-0"
         self._closed = False
 
     async def fetch(
