@@ -6,10 +6,17 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from simbiot.data.quarantine import QuarantineEntry
 from simbiot.domain.clock import Clock
 from simbiot.storage.repositories import symbol_problems
 
 __all__ = ["DatabaseQuarantineAudit"]
+
+
+def _ms(value: datetime) -> int:
+    # SQLite hands back naive datetimes; they were written as UTC.
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return int(aware.timestamp() * 1000)
 
 
 def _dt(ms: int) -> datetime:
@@ -51,3 +58,19 @@ class DatabaseQuarantineAudit:
             await symbol_problems.clear(
                 session, exchange=exchange, symbol=symbol, now=_dt(self._clock.now_ms())
             )
+
+    async def active(self, exchange: str) -> list[QuarantineEntry]:
+        """Return the quarantines still in force on ``exchange`` (to restore a cache)."""
+        now = self._clock.now()
+        async with self._sessions() as session:
+            rows = await symbol_problems.list_active(session, now=now, exchange=exchange)
+        return [
+            QuarantineEntry(
+                r.symbol,
+                r.reason,
+                _ms(r.quarantined_at),
+                _ms(r.expires_at),
+                r.failures,
+            )
+            for r in rows
+        ]

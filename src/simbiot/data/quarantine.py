@@ -125,6 +125,29 @@ class Quarantine:
         )
         return entry
 
+    async def restore(self, entries: Iterable[QuarantineEntry]) -> int:
+        """Re-enter quarantines read from the audit (a fresh in-memory cache); return how many.
+
+        Entries already expired are skipped; the audit is not written again.
+        """
+        now = self._clock.now_ms()
+        restored = 0
+        for e in entries:
+            left_s = (e.until_ms - now) / 1000
+            if left_s <= 0:
+                continue
+            doc = {
+                "reason": e.reason,
+                "since_ms": e.since_ms,
+                "until_ms": e.until_ms,
+                "failures": e.failures,
+            }
+            key = self._key(e.symbol)
+            await self._cache.set(key, encode_json(doc), left_s)
+            await self._cache.set(key + SEP + _PROBATION, b"1", left_s + self._ttl_s)
+            restored += 1
+        return restored
+
     async def record_successes(self, symbols: Sequence[str]) -> None:
         """Reset the failure streak of ``symbols``; clear the audit of those on probation."""
         if not symbols:

@@ -38,6 +38,8 @@ async def test_quarantine_audited_in_database(database_url: str) -> None:
         expires = rows[0].expires_at
         expires = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
         assert expires == datetime.fromtimestamp((1_700_000_000_000 + 3_600_000) / 1000, tz=UTC)
+        active = await audit.active("mexc")
+        assert [(e.symbol, e.until_ms) for e in active] == [("AIMMT/USDT", 1_700_003_600_000)]
         clock.advance(60)
         assert await q.release("AIMMT/USDT")
         async with sessions() as s:

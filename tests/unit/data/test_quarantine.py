@@ -5,11 +5,12 @@ import pytest
 from simbiot.cache.keys import CacheKeys
 from simbiot.cache.memory import MemoryCache
 from simbiot.data.audit import MemoryQuarantineAudit
-from simbiot.data.quarantine import Quarantine, is_permanent_failure
+from simbiot.data.quarantine import Quarantine, QuarantineEntry, is_permanent_failure
 from simbiot.domain.clock import SimulatedClock
 from simbiot.domain.errors import BadSymbol, ExchangeUnavailable, NetworkError
 
 DAY = 86_400.0
+DAY_MS = 86_400_000
 
 
 @pytest.fixture
@@ -126,3 +127,23 @@ def test_constructor_validates(clock: SimulatedClock) -> None:
         Quarantine(cache, clock, DAY, 0, MemoryQuarantineAudit(), exchange="mexc")
     with pytest.raises(ValueError, match="ttl_s"):
         Quarantine(cache, clock, 0, 3, MemoryQuarantineAudit(), exchange="mexc")
+
+
+async def test_restore_from_audit_skips_expired(clock: SimulatedClock) -> None:
+    cache = MemoryCache(clock=clock)
+    audit = MemoryQuarantineAudit()
+    q = Quarantine(cache, clock, DAY, 3, audit, exchange="mexc")
+    now = clock.now_ms()
+    restored = await q.restore(
+        [
+            QuarantineEntry("A/USDT", "timeouts", now - 1000, now + 60_000, 3),
+            QuarantineEntry("B/USDT", "old", now - DAY_MS, now - 1, 3),
+        ]
+    )
+    assert restored == 1
+    assert await q.available(["A/USDT", "B/USDT"]) == ["B/USDT"]
+    assert audit.history == []  # restoring is not a new decision
+    clock.advance(61)
+    assert not await q.is_quarantined("A/USDT")
+    await q.record_successes(["A/USDT"])
+    assert [kind for kind, _ in audit.history] == []  # audit.clear called; nothing active here
