@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simbiot.bus.envelope import Envelope
@@ -17,6 +17,7 @@ json_values = st.recursive(
 )
 
 
+@settings(deadline=None)
 @given(
     topic=st.text(min_size=1),
     type_=st.text(min_size=1),
@@ -37,6 +38,7 @@ def test_round_trip(
     assert Envelope.decode(env.encode()) == env
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_raise_data_error(raw: bytes) -> None:
     with pytest.raises(DataError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simbiot.bus import topics
@@ -48,6 +48,7 @@ def test_family_drops_variable_segments(topic: str, family: str) -> None:
     assert topics.family(topic) == family
 
 
+@settings(deadline=None)
 @given(st.text(min_size=1).filter(lambda s: "." not in s))
 def test_a_built_topic_splits_back_into_its_id(user_id: str) -> None:
     try:

@@ -49,6 +49,7 @@ def _frame(n: int = 5) -> Candles:
     return Candles("BTC/USDT", "1h", ts, x, x + 1, x - 1, x, x * 10)
 
 
+@settings(deadline=None)
 @given(candle_frames())
 def test_candles_round_trip_bit_for_bit(candles: Candles) -> None:
     back = decode_candles(encode_candles(candles))
@@ -68,6 +69,7 @@ def test_candle_frame_of_1000_rows_is_raw_column_bytes() -> None:
     assert 48_000 <= len(raw) < 48_100
 
 
+@settings(deadline=None)
 @given(
     st.dictionaries(
         st.text(max_size=20),
@@ -109,7 +111,7 @@ def test_every_truncation_is_rejected(raw: bytes) -> None:
         decode(raw + b"\0" * 8)
 
 
-@settings(max_examples=200)
+@settings(deadline=None, max_examples=200)
 @given(st.data())
 def test_any_flipped_byte_is_rejected(data: st.DataObject) -> None:
     raw = bytearray(encode_candles(_frame()))
@@ -119,6 +121,7 @@ def test_any_flipped_byte_is_rejected(data: st.DataObject) -> None:
         decode_candles(bytes(raw))
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=200))
 def test_random_bytes_never_decode_and_never_crash_otherwise(raw: bytes) -> None:
     for decode in (decode_candles, decode_arrays):
@@ -140,6 +143,7 @@ def test_unknown_version_is_rejected() -> None:
         decode_candles(bytes(raw))
 
 
+@settings(deadline=None)
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simbiot.cache.keys import CacheKeys, CacheKind, escape, kind_of, split, unescape
@@ -61,6 +61,7 @@ def test_kind_of_a_foreign_key_is_other() -> None:
     assert kind_of("") == "other"
 
 
+@settings(deadline=None)
 @given(st.text())
 def test_escape_is_reversible_and_separator_free(segment: str) -> None:
     escaped = escape(segment)
@@ -69,6 +70,7 @@ def test_escape_is_reversible_and_separator_free(segment: str) -> None:
     assert unescape(escaped) == segment
 
 
+@settings(deadline=None)
 @given(st.text(), st.text(), st.text())
 def test_split_recovers_every_segment(model: str, exchange: str, timeframe: str) -> None:
     key = CacheKeys.predictions(model, exchange, timeframe)
