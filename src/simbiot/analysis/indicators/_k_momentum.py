@@ -1,0 +1,321 @@
+"""Numba kernels: RSI, stochastic, CCI, MFI and n-bar returns (conventions as in ``_k_averages``)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from simbiot.analysis.indicators._jit import kernel
+from simbiot.analysis.indicators._segments import mask_finite, next_segment
+
+NAN = np.nan
+# relative band under which a difference of prices counts as zero (TA-Lib's TA_EPSILON)
+FLAT_EPS = 1e-14
+
+
+@kernel
+def rsi_clean(x: Any, p: int, out: Any) -> None:
+    """Wilder's RSI with TA-Lib's seed (mean gain/loss of the first ``p`` changes)."""
+    n = x.shape[0]
+    if n <= p:
+        return
+    gain = 0.0
+    loss = 0.0
+    prev = x[0]
+    for t in range(1, p + 1):
+        d = x[t] - prev
+        prev = x[t]
+        if d < 0.0:
+            loss -= d
+        else:
+            gain += d
+    loss /= p
+    gain /= p
+    total = gain + loss
+    out[p] = 100.0 * (gain / total) if total != 0.0 else 0.0
+    for t in range(p + 1, n):
+        d = x[t] - prev
+        prev = x[t]
+        loss *= p - 1
+        gain *= p - 1
+        if d < 0.0:
+            loss -= d
+        else:
+            gain += d
+        loss /= p
+        gain /= p
+        total = gain + loss
+        out[t] = 100.0 * (gain / total) if total != 0.0 else 0.0
+
+
+@kernel
+def stoch_clean(
+    h: Any, lo: Any, c: Any, fk: int, sk: int, sd: int, k_out: Any, d_out: Any, tmp: Any
+) -> None:
+    """Slow stochastic %K/%D (SMA smoothing); ``tmp`` is scratch of the segment's length."""
+    n = c.shape[0]
+    first = fk - 1
+    total_lb = first + sk - 1 + sd - 1
+    if n <= total_lb:
+        return
+    hi_idx = -1
+    lo_idx = -1
+    hi = 0.0
+    lw = 0.0
+    for t in range(first, n):
+        start = t - first
+        if hi_idx < start:
+            hi_idx = start
+            hi = h[start]
+            for j in range(start + 1, t + 1):
+                if h[j] >= hi:
+                    hi = h[j]
+                    hi_idx = j
+        elif h[t] >= hi:
+            hi = h[t]
+            hi_idx = t
+        if lo_idx < start:
+            lo_idx = start
+            lw = lo[start]
+            for j in range(start + 1, t + 1):
+                if lo[j] <= lw:
+                    lw = lo[j]
+                    lo_idx = j
+        elif lo[t] <= lw:
+            lw = lo[t]
+            lo_idx = t
+        flat = abs(hi - lw) <= FLAT_EPS * (abs(hi) + abs(lw))
+        tmp[t] = 0.0 if flat else (c[t] - lw) / ((hi - lw) / 100.0)
+    # slow %K = SMA(fast %K, sk), slow %D = SMA(slow %K, sd): TA-Lib's running-sum order
+    total = 0.0
+    for t in range(first, first + sk - 1):
+        total += tmp[t]
+    for t in range(first + sk - 1, n):
+        total += tmp[t]
+        k_out[t] = total / sk
+        total -= tmp[t - sk + 1]
+    total = 0.0
+    k_first = first + sk - 1
+    for t in range(k_first, k_first + sd - 1):
+        total += k_out[t]
+    for t in range(total_lb, n):
+        total += k_out[t]
+        d_out[t] = total / sd
+        total -= k_out[t - sd + 1]
+    for t in range(k_first, total_lb):
+        k_out[t] = NAN
+
+
+@kernel
+def cci_clean(h: Any, lo: Any, c: Any, p: int, out: Any, buf: Any) -> None:
+    """Commodity Channel Index; sums follow TA-Lib's circular-buffer order for equal rounding."""
+    n = c.shape[0]
+    if n < p:
+        return
+    idx = 0
+    for t in range(p - 1):
+        buf[idx] = (h[t] + lo[t] + c[t]) / 3.0
+        idx += 1
+    for t in range(p - 1, n):
+        last = (h[t] + lo[t] + c[t]) / 3.0
+        buf[idx] = last
+        mean = 0.0
+        for j in range(p):
+            mean += buf[j]
+        mean /= p
+        dev = 0.0
+        for j in range(p):
+            dev += abs(buf[j] - mean)
+        dev /= p
+        num = last - mean
+        # flatness is relative to the price level: a window of identical prices leaves a
+        # rounding residue of a few ulps in ``mean`` that must read as zero (TA-Lib's rule)
+        level = abs(mean) * FLAT_EPS
+        out[t] = num / (0.015 * dev) if (abs(num) > level and abs(dev) > level) else 0.0
+        idx += 1
+        if idx > p - 1:
+            idx = 0
+
+
+@kernel
+def mfi_clean(h: Any, lo: Any, c: Any, v: Any, p: int, out: Any, pos_b: Any, neg_b: Any) -> None:
+    """Money Flow Index over ``p`` bars; ``pos_b``/``neg_b`` are scratch of length ``p``.
+
+    A typical-price move within rounding of the price level carries no flow, and after
+    ``p`` flowless bars the running sums are reset to exact zero (TA-Lib's rules), so
+    flat stretches read 0 instead of amplified rounding residue.
+    """
+    n = c.shape[0]
+    if n <= p:
+        return
+    prev = (h[0] + lo[0] + c[0]) / 3.0
+    pos = 0.0
+    neg = 0.0
+    idx = 0
+    null_run = 0
+    for t in range(1, n):
+        if t > p:
+            pos -= pos_b[idx]
+            neg -= neg_b[idx]
+        tp = (h[t] + lo[t] + c[t]) / 3.0
+        d = tp - prev
+        level = abs(tp) + abs(prev)
+        prev = tp
+        flow = 0.0 if abs(d) <= FLAT_EPS * level else tp * v[t]
+        pos_f = 0.0 if d < 0.0 else flow
+        neg_f = flow if d < 0.0 else 0.0
+        pos_b[idx] = pos_f
+        neg_b[idx] = neg_f
+        pos += pos_f
+        neg += neg_f
+        null_run = null_run + 1 if flow == 0.0 else 0
+        if null_run >= p:
+            null_run = p
+            pos = 0.0
+            neg = 0.0
+        idx += 1
+        if idx > p - 1:
+            idx = 0
+        if t >= p:
+            total = pos + neg
+            clamped = 0.0 if pos < 0.0 else (total if pos > total else pos)
+            out[t] = 100.0 * (clamped / total) if total > 0.0 else 0.0
+
+
+@kernel
+def pct_change_clean(x: Any, k: int, out: Any) -> None:
+    """(x[t] - x[t-k]) / x[t-k]; 0 where the base is 0 (TA-Lib's ROCP)."""
+    for t in range(k, x.shape[0]):
+        base = x[t - k]
+        out[t] = (x[t] - base) / base if base != 0.0 else 0.0
+
+
+@kernel
+def log_return_clean(x: Any, k: int, out: Any) -> None:
+    """ln(x[t] / x[t-k]); NaN where either price is not positive (no infinities)."""
+    for t in range(k, x.shape[0]):
+        a = x[t]
+        b = x[t - k]
+        out[t] = math.log(a / b) if (a > 0.0 and b > 0.0) else NAN
+
+
+@kernel
+def rsi_row(x: Any, valid: Any, p: int, out: Any) -> None:
+    """RSI of one row under the gap rule."""
+    out[:] = NAN
+    s = 0
+    while True:
+        s, e = next_segment(valid, s)
+        if s >= x.shape[0]:
+            return
+        rsi_clean(x[s:e], p, out[s:e])
+        s = e
+
+
+@kernel
+def stoch_row(
+    h: Any, lo: Any, c: Any, valid: Any, fk: int, sk: int, sd: int, k: Any, d: Any, tmp: Any
+) -> None:
+    """Slow stochastic of one row under the gap rule."""
+    k[:] = NAN
+    d[:] = NAN
+    s = 0
+    while True:
+        s, e = next_segment(valid, s)
+        if s >= c.shape[0]:
+            return
+        stoch_clean(h[s:e], lo[s:e], c[s:e], fk, sk, sd, k[s:e], d[s:e], tmp[s:e])
+        s = e
+
+
+@kernel
+def cci_row(h: Any, lo: Any, c: Any, valid: Any, p: int, out: Any) -> None:
+    """CCI of one row under the gap rule."""
+    out[:] = NAN
+    buf = np.empty(p)
+    s = 0
+    while True:
+        s, e = next_segment(valid, s)
+        if s >= c.shape[0]:
+            return
+        cci_clean(h[s:e], lo[s:e], c[s:e], p, out[s:e], buf)
+        s = e
+
+
+@kernel
+def mfi_row(h: Any, lo: Any, c: Any, v: Any, valid: Any, p: int, out: Any) -> None:
+    """MFI of one row under the gap rule."""
+    out[:] = NAN
+    pos_b = np.zeros(p)
+    neg_b = np.zeros(p)
+    s = 0
+    while True:
+        s, e = next_segment(valid, s)
+        if s >= c.shape[0]:
+            return
+        mfi_clean(h[s:e], lo[s:e], c[s:e], v[s:e], p, out[s:e], pos_b, neg_b)
+        s = e
+
+
+@kernel
+def change_row(x: Any, valid: Any, k: int, log: bool, out: Any) -> None:
+    """n-bar percentage change or log return of one row under the gap rule."""
+    out[:] = NAN
+    s = 0
+    while True:
+        s, e = next_segment(valid, s)
+        if s >= x.shape[0]:
+            return
+        if log:
+            log_return_clean(x[s:e], k, out[s:e])
+        else:
+            pct_change_clean(x[s:e], k, out[s:e])
+        s = e
+
+
+@kernel
+def rsi_2d(x: Any, p: int, out: Any) -> None:
+    """RSI of every row."""
+    valid = np.empty(x.shape[1], np.bool_)
+    for i in range(x.shape[0]):
+        mask_finite(x[i], x[i], x[i], x[i], valid)
+        rsi_row(x[i], valid, p, out[i])
+
+
+@kernel
+def stoch_2d(h: Any, lo: Any, c: Any, fk: int, sk: int, sd: int, k: Any, d: Any) -> None:
+    """Slow stochastic of every row."""
+    valid = np.empty(c.shape[1], np.bool_)
+    tmp = np.empty(c.shape[1])
+    for i in range(c.shape[0]):
+        mask_finite(h[i], lo[i], c[i], c[i], valid)
+        stoch_row(h[i], lo[i], c[i], valid, fk, sk, sd, k[i], d[i], tmp)
+
+
+@kernel
+def cci_2d(h: Any, lo: Any, c: Any, p: int, out: Any) -> None:
+    """CCI of every row."""
+    valid = np.empty(c.shape[1], np.bool_)
+    for i in range(c.shape[0]):
+        mask_finite(h[i], lo[i], c[i], c[i], valid)
+        cci_row(h[i], lo[i], c[i], valid, p, out[i])
+
+
+@kernel
+def mfi_2d(h: Any, lo: Any, c: Any, v: Any, p: int, out: Any) -> None:
+    """MFI of every row."""
+    valid = np.empty(c.shape[1], np.bool_)
+    for i in range(c.shape[0]):
+        mask_finite(h[i], lo[i], c[i], v[i], valid)
+        mfi_row(h[i], lo[i], c[i], v[i], valid, p, out[i])
+
+
+@kernel
+def change_2d(x: Any, k: int, log: bool, out: Any) -> None:
+    """n-bar percentage change or log return of every row."""
+    valid = np.empty(x.shape[1], np.bool_)
+    for i in range(x.shape[0]):
+        mask_finite(x[i], x[i], x[i], x[i], valid)
+        change_row(x[i], valid, k, log, out[i])

@@ -1,0 +1,221 @@
+"""Numba kernels: OBV, rolling VWAP, volume z-score and range-based volatility estimators."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from simbiot.analysis.indicators._jit import kernel
+from simbiot.analysis.indicators._k_averages import std_clean
+from simbiot.analysis.indicators._segments import mask_finite, mask_positive, next_segment
+
+NAN = np.nan
+CLOSE_TO_CLOSE = 0
+PARKINSON = 1
+GARMAN_KLASS = 2
+ROGERS_SATCHELL = 3
+_LN2 = math.log(2.0)
+_GK_C = 2.0 * _LN2 - 1.0
+
+
+@kernel
+def obv_clean(c: Any, v: Any, out: Any) -> None:
+    """On-balance volume starting from the segment's first volume (TA-Lib's convention)."""
+    n = c.shape[0]
+    if n == 0:
+        return
+    acc = v[0]
+    prev = c[0]
+    out[0] = acc
+    for t in range(1, n):
+        if c[t] > prev:
+            acc += v[t]
+        elif c[t] < prev:
+            acc -= v[t]
+        out[t] = acc
+        prev = c[t]
+
+
+@kernel
+def vwap_clean(h: Any, lo: Any, c: Any, v: Any, p: int, out: Any) -> None:
+    """Typical-price VWAP over ``p`` bars; a window with no volume gives its mean typical price.
+
+    The running sums are rebuilt every ``p`` bars so rounding never accumulates.
+    """
+    n = c.shape[0]
+    spv = 0.0
+    sv = 0.0
+    stp = 0.0
+    for t in range(p - 1, n):
+        if (t - p + 1) % p == 0:
+            spv = 0.0
+            sv = 0.0
+            stp = 0.0
+            for j in range(t - p + 1, t + 1):
+                tp = (h[j] + lo[j] + c[j]) / 3.0
+                spv += tp * v[j]
+                sv += v[j]
+                stp += tp
+        else:
+            tp = (h[t] + lo[t] + c[t]) / 3.0
+            tq = (h[t - p] + lo[t - p] + c[t - p]) / 3.0
+            spv += tp * v[t] - tq * v[t - p]
+            sv += v[t] - v[t - p]
+            stp += tp - tq
+        out[t] = spv / sv if sv > 0.0 else stp / p
+
+
+@kernel
+def zscore_clean(x: Any, p: int, out: Any, mean: Any) -> None:
+    """(x - rolling mean) / rolling population deviation over ``p`` bars; 0 when flat."""
+    std_clean(x, p, out, mean)
+    for t in range(p - 1, x.shape[0]):
+        sd = out[t]
+        out[t] = (x[t] - mean[t]) / sd if sd > 0.0 else 0.0
+
+
+@kernel
+def range_term(o: float, h: float, lo: float, c: float, kind: int) -> float:
+    """Per-bar variance term of a range-based estimator (log prices, all positive)."""
+    if kind == PARKINSON:
+        hl = math.log(h / lo)
+        return hl * hl / (4.0 * _LN2)
+    if kind == GARMAN_KLASS:
+        hl = math.log(h / lo)
+        co = math.log(c / o)
+        return 0.5 * hl * hl - _GK_C * co * co
+    hc = math.log(h / c)
+    ho = math.log(h / o)
+    lc = math.log(lo / c)
+    lo_o = math.log(lo / o)
+    return hc * ho + lc * lo_o
+
+
+@kernel
+def range_vol_clean(
+    o: Any, h: Any, lo: Any, c: Any, p: int, kind: int, ann: float, out: Any
+) -> None:
+    """sqrt(annualisation × mean per-bar term) over ``p`` bars (sums rebuilt every ``p`` bars)."""
+    n = c.shape[0]
+    total = 0.0
+    for t in range(p - 1, n):
+        if (t - p + 1) % p == 0:
+            total = 0.0
+            for j in range(t - p + 1, t + 1):
+                total += range_term(o[j], h[j], lo[j], c[j], kind)
+        else:
+            total += range_term(o[t], h[t], lo[t], c[t], kind)
+            total -= range_term(o[t - p], h[t - p], lo[t - p], c[t - p], kind)
+        var = total / p
+        out[t] = math.sqrt(var * ann) if var > 0.0 else 0.0
+
+
+@kernel
+def cc_vol_clean(c: Any, p: int, ann: float, out: Any, tmp: Any) -> None:
+    """Population deviation of the last ``p`` log returns × sqrt(annualisation)."""
+    n = c.shape[0]
+    if n <= p:
+        return
+    for t in range(1, n):
+        tmp[t] = math.log(c[t] / c[t - 1])
+    std_clean(tmp[1:], p, out[1:], out[1:])
+    scale = math.sqrt(ann)
+    for t in range(p, n):
+        out[t] *= scale
+
+
+@kernel
+def obv_row(c: Any, v: Any, valid: Any, out: Any) -> None:
+    """OBV of one row under the gap rule (restarts from the first volume after a gap)."""
+    out[:] = NAN
+    s = 0
+    while True:
+        s, e = next_segment(valid, s)
+        if s >= c.shape[0]:
+            return
+        obv_clean(c[s:e], v[s:e], out[s:e])
+        s = e
+
+
+@kernel
+def vwap_row(h: Any, lo: Any, c: Any, v: Any, valid: Any, p: int, out: Any) -> None:
+    """Rolling VWAP of one row under the gap rule."""
+    out[:] = NAN
+    s = 0
+    while True:
+        s, e = next_segment(valid, s)
+        if s >= c.shape[0]:
+            return
+        vwap_clean(h[s:e], lo[s:e], c[s:e], v[s:e], p, out[s:e])
+        s = e
+
+
+@kernel
+def zscore_row(x: Any, valid: Any, p: int, out: Any, tmp: Any) -> None:
+    """Rolling z-score of one row under the gap rule."""
+    out[:] = NAN
+    s = 0
+    while True:
+        s, e = next_segment(valid, s)
+        if s >= x.shape[0]:
+            return
+        zscore_clean(x[s:e], p, out[s:e], tmp[s:e])
+        s = e
+
+
+@kernel
+def vol_row(
+    o: Any, h: Any, lo: Any, c: Any, valid: Any, p: int, kind: int, ann: float, out: Any, tmp: Any
+) -> None:
+    """One volatility estimator of one row; ``valid`` must require positive prices."""
+    out[:] = NAN
+    s = 0
+    while True:
+        s, e = next_segment(valid, s)
+        if s >= c.shape[0]:
+            return
+        if kind == CLOSE_TO_CLOSE:
+            cc_vol_clean(c[s:e], p, ann, out[s:e], tmp[s:e])
+        else:
+            range_vol_clean(o[s:e], h[s:e], lo[s:e], c[s:e], p, kind, ann, out[s:e])
+        s = e
+
+
+@kernel
+def obv_2d(c: Any, v: Any, out: Any) -> None:
+    """OBV of every row."""
+    valid = np.empty(c.shape[1], np.bool_)
+    for i in range(c.shape[0]):
+        mask_finite(c[i], v[i], c[i], v[i], valid)
+        obv_row(c[i], v[i], valid, out[i])
+
+
+@kernel
+def vwap_2d(h: Any, lo: Any, c: Any, v: Any, p: int, out: Any) -> None:
+    """Rolling VWAP of every row."""
+    valid = np.empty(c.shape[1], np.bool_)
+    for i in range(c.shape[0]):
+        mask_finite(h[i], lo[i], c[i], v[i], valid)
+        vwap_row(h[i], lo[i], c[i], v[i], valid, p, out[i])
+
+
+@kernel
+def zscore_2d(x: Any, p: int, out: Any) -> None:
+    """Rolling z-score of every row."""
+    valid = np.empty(x.shape[1], np.bool_)
+    tmp = np.empty(x.shape[1])
+    for i in range(x.shape[0]):
+        mask_finite(x[i], x[i], x[i], x[i], valid)
+        zscore_row(x[i], valid, p, out[i], tmp)
+
+
+@kernel
+def vol_2d(o: Any, h: Any, lo: Any, c: Any, p: int, kind: int, ann: float, out: Any) -> None:
+    """One volatility estimator of every row (candles with a non-positive price are gaps)."""
+    valid = np.empty(c.shape[1], np.bool_)
+    tmp = np.empty(c.shape[1])
+    for i in range(c.shape[0]):
+        mask_positive(o[i], h[i], lo[i], c[i], valid)
+        vol_row(o[i], h[i], lo[i], c[i], valid, p, kind, ann, out[i], tmp)
