@@ -20,7 +20,7 @@ _NAMES = (
 # name=value, name: value, "name": "value", 'name'='value' (the value ends at a quote,
 # comma, whitespace, ampersand or closing bracket).
 _PAIR = re.compile(
-    rf"""(?P<name>["']?\b(?:{_NAMES})\b["']?\s*[:=]\s*)(?P<quote>["']?)(?P<value>[^"'\s,&}}\]]+)""",
+    rf"""(?P<name>["']?\b(?:{_NAMES})\b["']?\s*[:=]\s*)(?P<quote>["']?)(?P<value>(?:(?:Bearer|Basic)\s+)?[^"'\s,&}}\]]+)""",
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)

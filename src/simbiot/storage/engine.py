@@ -27,7 +27,8 @@ def create_engine(url: str, settings: DatabaseSettings) -> AsyncEngine:
     """Return an async engine for ``url`` tuned by ``settings``.
 
     SQLite gets WAL, foreign keys, a busy timeout and real transactions (SQLAlchemy emits
-    BEGIN itself, so SAVEPOINT and transactional DDL work); its parent directory is created.
+    BEGIN IMMEDIATE itself, so SAVEPOINT and transactional DDL work and writers queue on the
+    busy timeout); its parent directory is created.
     PostgreSQL gets a sized, pre-pinged connection pool.
     """
     try:
@@ -80,7 +81,10 @@ def _sqlite_engine(url: str, database: str | None, settings: DatabaseSettings) -
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: a deferred transaction that reads, then
+        # writes after another writer committed, fails at once with "database is locked"
+        # (its WAL snapshot is stale) instead of waiting out the busy timeout.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

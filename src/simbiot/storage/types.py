@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, Numeric, String
@@ -32,6 +32,8 @@ DECIMAL_PRECISION = 38
 DECIMAL_SCALE = 18
 _QUANTUM = Decimal(1).scaleb(-DECIMAL_SCALE)
 _MAX_ABS = Decimal(10) ** (DECIMAL_PRECISION - DECIMAL_SCALE)
+# The default context keeps 28 digits; the column holds 38, so arithmetic here needs more.
+_CONTEXT = Context(prec=DECIMAL_PRECISION + 2)
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -39,16 +41,17 @@ JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 
 
 def decimal_to_text(value: Decimal) -> str:
-    """Return ``value`` at the column's scale as plain digits (no exponent), for SQLite."""
+    """Return ``value`` rounded to the column's scale (half-even, as PostgreSQL's NUMERIC
+    does) as plain digits without exponent."""
     if not value.is_finite():
         raise ValueError(f"{value} cannot be stored: only finite decimals are allowed")
-    if abs(value) >= _MAX_ABS:
+    if value.copy_abs() >= _MAX_ABS:  # abs() would round to the 28-digit context
         raise ValueError(f"{value} exceeds NUMERIC({DECIMAL_PRECISION}, {DECIMAL_SCALE})")
     try:
-        quantized = value.quantize(_QUANTUM)
-    except InvalidOperation as exc:  # more digits than the context's precision allows
+        quantized = value.quantize(_QUANTUM, context=_CONTEXT)
+    except InvalidOperation as exc:
         raise ValueError(f"{value} cannot be held at scale {DECIMAL_SCALE}") from exc
-    text = format(quantized.normalize(), "f")
+    text = format(quantized.normalize(context=_CONTEXT), "f")
     return "0" if text in {"-0", ""} else text
 
 
