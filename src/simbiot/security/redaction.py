@@ -63,6 +63,9 @@ class RedactingFilter(logging.Filter):
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
+        # Without the live exception no formatter can render the unredacted traceback again;
+        # formatters print the redacted exc_text instead.
+        record.exc_info = None
         if record.exc_text:
             record.exc_text = self._redactor.redact(record.exc_text)
         if record.stack_info:

@@ -184,3 +184,32 @@ async def test_concurrent_bookings_of_one_trade_book_once(
     assert sorted(results) == [False, False, False, True]
     async with sessions() as s:
         assert await s.scalar(select(func.count()).select_from(FillRow)) == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        Decimal("99999999999999999999.999999999999999999"),
+        Decimal("0.000000000000000001"),
+        Decimal("12345678901234567890.123456789012345678"),
+    ],
+)
+async def test_full_precision_decimals_survive_the_database(
+    session: AsyncSession, value: Decimal
+) -> None:
+    alice, _, bot = await _setup(session)
+    order = await _order(session, alice, bot)
+    await orders.update_by_client_id(
+        session,
+        user_id=alice,
+        exchange="mexc",
+        account_ref=f"paper:{bot}",
+        client_order_id="c-1",
+        status="open",
+        filled=value,
+        fee=value.copy_negate(),  # unary minus would round to 28 digits
+    )
+    await session.commit()
+    session.expunge_all()
+    again = await orders.get(session, user_id=alice, order_id=order.id)
+    assert (again.filled, again.fee) == (value, value.copy_negate())

@@ -96,6 +96,20 @@ def test_filter_redacts_tracebacks(logger: tuple[logging.Logger, io.StringIO]) -
     assert SECRET not in text
 
 
+def test_filtered_record_cannot_render_the_raw_traceback_again() -> None:
+    try:
+        raise RuntimeError(f"auth failed for {SECRET}")
+    except RuntimeError as exc:
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "boom", None, (type(exc), exc, None)
+        )
+    RedactingFilter(Redactor([SECRET])).filter(record)
+    assert record.exc_info is None
+    assert record.exc_text is not None
+    assert SECRET not in record.exc_text
+    assert SECRET not in logging.Formatter().format(record)
+
+
 def test_filter_survives_bad_format_args(logger: tuple[logging.Logger, io.StringIO]) -> None:
     log, stream = logger
     log.info("two %s %s", SECRET)  # wrong arity must not raise or leak

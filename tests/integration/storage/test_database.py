@@ -1,0 +1,53 @@
+"""The Database holder: start-up migration, transactions, health."""
+
+from __future__ import annotations
+
+import pytest
+
+from simbiot.config.sections import DatabaseSettings
+from simbiot.domain.errors import NotFound
+from simbiot.storage import migrate
+from simbiot.storage.database import Database
+from simbiot.storage.repositories import users
+
+
+async def _create_then_fail(db: Database) -> None:
+    async with db.transaction() as session:
+        await users.create(session, email="gone@x.io", password_hash="h")
+        raise RuntimeError("abort")
+
+
+async def test_start_migrates_and_transactions_commit_or_roll_back(db_url: str) -> None:
+    db = Database(db_url, DatabaseSettings(auto_migrate=True))
+    try:
+        await db.start()
+        assert await migrate.current_async(db_url) == migrate.head()
+        assert await db.ping()
+
+        async with db.transaction() as session:
+            kept = await users.create(session, email="k@x.io", password_hash="h")
+        with pytest.raises(RuntimeError, match="abort"):
+            await _create_then_fail(db)
+        async with db.sessions() as session:
+            assert (await users.get(session, user_id=kept.id)).email == "k@x.io"
+            with pytest.raises(NotFound):
+                await users.get_by_email(session, email="gone@x.io")
+    finally:
+        await db.close()
+
+
+async def test_start_without_auto_migrate_leaves_schema_alone(sqlite_url: str) -> None:
+    db = Database(sqlite_url, DatabaseSettings(auto_migrate=False))
+    try:
+        await db.start()
+        assert await migrate.current_async(sqlite_url) is None
+    finally:
+        await db.close()
+
+
+async def test_ping_is_false_when_the_server_is_unreachable() -> None:
+    db = Database("postgresql+asyncpg://postgres@127.0.0.1:1/x", DatabaseSettings())
+    try:
+        assert await db.ping() is False
+    finally:
+        await db.close()
