@@ -8,7 +8,10 @@ wild one:
   with momentum (log return over ``momentum_bars``) of the same sign;
 - crash: the drop from the peak of the last ``crash_bars`` exceeds ``crash_m`` × sigma ×
   sqrt(bars); sigma is measured *before* that window so the crash cannot hide itself;
-- high volatility: sigma over the last ``high_vol_bars`` > ``high_vol_ratio`` × baseline sigma.
+- high volatility: sigma over the last ``high_vol_bars`` > ``high_vol_ratio`` × baseline sigma
+  while no trend is clear (a violent rally is a bull market, its volatility a reason).
+
+Precedence: crash, then bull / bear, then high volatility, then sideways.
 
 The reference is the first of ``reference_symbols`` present, not quarantined and with at
 least ``min_reference_candles`` consecutive candles at the end of the window. Without one, the
@@ -226,23 +229,21 @@ class MarketStateClassifier:
                 f" (crash beyond -{s.crash_m:g}σ)"
             )
             return MarketRegime.CRASH, _confidence(-r.drawdown_z, s.crash_m), (dd, sig)
-        if r.vol_ratio >= s.high_vol_ratio:
-            vol = (
-                f"volatility {r.vol_ratio:.2f}× baseline over {s.high_vol_bars} bars"
-                f" (high beyond {s.high_vol_ratio:g}×)"
-            )
-            return (
-                MarketRegime.HIGH_VOLATILITY,
-                _confidence(r.vol_ratio, s.high_vol_ratio),
-                (
-                    vol,
-                    sig,
-                ),
-            )
+        vol = (
+            f"volatility {r.vol_ratio:.2f}× baseline over {s.high_vol_bars} bars"
+            f" (high beyond {s.high_vol_ratio:g}×)"
+        )
+        wild = r.vol_ratio >= s.high_vol_ratio
+        # A clear trend outranks high volatility: a violent rally is still a bull market.
         if r.slope_z >= s.trend_k and r.momentum_z > 0:
-            return MarketRegime.BULL, _confidence(r.slope_z, s.trend_k), (slope, mom, sig)
+            why = (slope, mom, vol, sig) if wild else (slope, mom, sig)
+            return MarketRegime.BULL, _confidence(r.slope_z, s.trend_k), why
         if r.slope_z <= -s.trend_k and r.momentum_z < 0:
-            return MarketRegime.BEAR, _confidence(-r.slope_z, s.trend_k), (slope, mom, sig)
+            why = (slope, mom, vol, sig) if wild else (slope, mom, sig)
+            return MarketRegime.BEAR, _confidence(-r.slope_z, s.trend_k), why
+        if wild:
+            confidence = _confidence(r.vol_ratio, s.high_vol_ratio)
+            return MarketRegime.HIGH_VOLATILITY, confidence, (vol, sig)
         calm = 1.0 - min(1.0, abs(r.slope_z) / s.trend_k)
         return MarketRegime.SIDEWAYS, 0.5 + 0.5 * calm, (slope, mom, sig)
 

@@ -280,10 +280,11 @@ class AnalysisSettings(FrozenModel):
 
     # --- token metrics (A6)
     # EMA whose vol-scaled slope over state_slope_bars gives each token's trend direction.
-    token_ema_period: int = Field(21, ge=2, le=1_000)
+    token_ema_period: int = Field(26, ge=2, le=1_000)
     # Bars of returns for each symbol's per-bar volatility; its percentile uses the whole window.
     vol_bars: int = Field(48, ge=5, le=10_000)
     adx_period: int = Field(14, ge=2, le=500)
+    atr_period: int = Field(14, ge=1, le=500)
     rsi_period: int = Field(14, ge=2, le=500)
     volume_z_bars: int = Field(20, ge=3, le=1_000)
     # Bars summed into a symbol's quote-volume liquidity when no ticker gives it.

@@ -20,7 +20,6 @@ import numpy.typing as npt
 from simbiot.analysis.xray.numeric import (
     MAD_TO_SIGMA,
     FloatArray,
-    log_prices,
     nanmedian_mad,
 )
 from simbiot.domain.frame import MarketFrame
@@ -38,7 +37,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True, slots=True)
 class MetricPanel:
-    """Per-bar metrics of many symbols: ``values[symbol, time, metric]``."""
+    """Per-bar metrics of many symbols: ``values[symbol, metric, time]``."""
 
     symbols: tuple[str, ...]
     names: tuple[str, ...]
@@ -46,17 +45,17 @@ class MetricPanel:
 
     def __post_init__(self) -> None:
         if self.values.ndim != 3 or self.values.shape[0] != len(self.symbols):
-            raise ValueError(f"values must be (symbols, time, metrics), got {self.values.shape}")
-        if self.values.shape[2] != len(self.names):
+            raise ValueError(f"values must be (symbols, metrics, time), got {self.values.shape}")
+        if self.values.shape[1] != len(self.names):
             raise ValueError("one metric name per last-axis column is required")
 
     def history(self) -> MetricPanel:
         """Every bar but the newest (what ``fit`` learns from)."""
-        return MetricPanel(self.symbols, self.names, self.values[:, :-1, :])
+        return MetricPanel(self.symbols, self.names, self.values[:, :, :-1])
 
     def current(self) -> FloatArray:
         """The newest bar's metrics, (symbols, metrics)."""
-        return np.array(self.values[:, -1, :])
+        return np.array(self.values[:, :, -1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +102,16 @@ class AnomalyDetector(Protocol):
 
 def bar_panel(frame: MarketFrame, bars: int) -> MetricPanel:
     """Per-bar log return, log range and log quote volume over the newest ``bars`` + 1."""
-    f = frame.tail(bars + 1)
+    f = frame.tail(bars + 2)
+    n_sym, n = f.shape
+    values = np.empty((n_sym, 3, max(n - 1, 0)))
     with np.errstate(all="ignore"):
-        logc = log_prices(f.close)
-        ret = np.full(f.close.shape, np.nan)
-        ret[:, 1:] = np.diff(logc, axis=1)
-        rng = log_prices(f.high) - log_prices(f.low)
-        qv = log_prices(f.close * f.volume + 1.0)
-    values = np.stack([ret, rng, qv], axis=2)
+        logc = np.log(f.close)
+        np.subtract(logc[:, 1:], logc[:, :-1], out=values[:, 0])
+        np.subtract(np.log(f.high[:, 1:]), np.log(f.low[:, 1:]), out=values[:, 1])
+        np.log1p(f.close[:, 1:] * f.volume[:, 1:], out=values[:, 2])
+    # Zero or negative prices give -inf/NaN: both mean "no value" to the detector.
+    values[~np.isfinite(values)] = np.nan
     return MetricPanel(f.symbols, ("log_return", "log_range", "log_quote_volume"), values)
 
 
@@ -139,9 +140,8 @@ class RobustAnomalyDetector:
 
     def fit(self, history: MetricPanel) -> None:
         """Learn median and scale per symbol and metric, and the market-wide fallbacks."""
-        per_metric = np.ascontiguousarray(history.values.transpose(0, 2, 1))
         with np.errstate(all="ignore"):
-            center, mad, count = nanmedian_mad(per_metric)
+            center, mad, count = nanmedian_mad(history.values)
             scale = MAD_TO_SIGMA * mad
             enough = (count >= self._min_history) & (scale > 0)
             pooled_center, _, _ = nanmedian_mad(np.where(enough, center, np.nan).T)

@@ -2,50 +2,62 @@
 
 Metrics, detectors and scoring ask for the same EMA or ATR with the same period; the bank
 computes each (indicator, parameters) pair once over the whole 2-D frame and hands out the
-same array afterwards. Arrays of the fused ``IndicatorSet`` stay reachable by name.
+same array afterwards. When the fused ``IndicatorSet`` of the frame already holds an
+indicator with the asked parameters, its array is used instead of recomputing it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
 import numpy as np
 
 from simbiot.analysis import indicators as ta
+from simbiot.analysis.indicators import IndicatorSet
 from simbiot.analysis.xray.numeric import FloatArray, log_prices
 from simbiot.domain.frame import MarketFrame
 
-__all__ = ["IndicatorBank", "NamedArrays"]
-
-
-class NamedArrays(Protocol):
-    """Read side of ``IndicatorSet`` / ``FeatureSet``: arrays by name."""
-
-    @property
-    def names(self) -> tuple[str, ...]: ...
-
-    def get(self, name: str) -> FloatArray: ...
+__all__ = ["IndicatorBank"]
 
 
 class IndicatorBank:
     """Memoised indicators of one frame; every array is (symbols, time) float64."""
 
-    def __init__(self, frame: MarketFrame, named: NamedArrays | None = None) -> None:
+    def __init__(self, frame: MarketFrame, ind: IndicatorSet | None = None) -> None:
+        if ind is not None and ind.shape != frame.shape:
+            raise ValueError(f"indicator set {ind.shape} does not match frame {frame.shape}")
         self.frame = frame
-        self._named = named
+        self.ind = ind
         self._memo: dict[tuple[object, ...], object] = {}
+        if ind is not None:
+            self._seed(ind)
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Names of the precomputed arrays (the fused set), if any."""
-        return self._named.names if self._named is not None else ()
+    def _seed(self, ind: IndicatorSet) -> None:
+        p = ind.params
+        self._memo[("returns",)] = ind.log_return
+        self._memo[("ema", p.ema_trend)] = ind.ema_trend
+        self._memo[("ema", p.ema_slow)] = ind.ema_slow
+        self._memo[("ema", p.ema_fast)] = ind.ema_fast
+        self._memo[("rsi", p.rsi)] = ind.rsi
+        self._memo[("atr", p.atr)] = ind.atr
+        self._memo[("adx", p.adx)] = ind.adx
+        self._memo[("volume_z", p.volume_z)] = ind.volume_z
+        self._memo[("bbands", p.bb_period, p.bb_nbdev)] = (
+            ind.bb_upper,
+            ind.bb_middle,
+            ind.bb_lower,
+        )
+        self._memo[("donchian", p.donchian)] = (
+            ind.donchian_upper,
+            ind.donchian_lower,
+            ind.donchian_middle,
+        )
 
     def get(self, name: str) -> FloatArray:
-        """Return a precomputed array by name; raise KeyError when absent."""
-        if self._named is None or name not in self._named.names:
+        """Return an array of the fused set by name; raise KeyError when absent."""
+        if self.ind is None:
             raise KeyError(name)
-        return self._named.get(name)
+        return self.ind.get(name)
 
     def _once(self, key: tuple[object, ...], make: Callable[[], object]) -> object:
         if key not in self._memo:

@@ -48,6 +48,8 @@ def valid_suffix_len(x: FloatArray) -> IntArray:
 
 def first_valid_index(x: FloatArray) -> IntArray:
     """Column of each row's first valid value, -1 for a row without any."""
+    if x.shape[-1] == 0:
+        return np.full(x.shape[:-1], -1, dtype=np.int64)
     finite = np.isfinite(x)
     idx = np.argmax(finite, axis=-1)
     return np.where(finite.any(axis=-1), idx, -1).astype(np.int64)

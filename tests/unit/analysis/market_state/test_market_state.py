@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simbiot.analysis.market_state import (
     MarketRegime,
@@ -189,3 +191,23 @@ def test_to_json_is_plain_and_finite() -> None:
     assert doc["regime"] == "bull"
     assert set(doc) == {"regime", "confidence", "reasons", "reference", "is_default", "measures"}
     assert all(v is None or np.isfinite(v) for v in doc["measures"].values())
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    sigma=st.floats(1e-4, 0.05),
+    drift=st.floats(-0.01, 0.01),
+    scale=st.floats(1e-6, 1e6),
+)
+def test_verdict_is_scale_free_and_bounded(
+    seed: int, sigma: float, drift: float, scale: float
+) -> None:
+    closes = _market(_walk(sigma, drift=drift, seed=seed), others=4, seed=seed)
+    a = _classify(closes, _names(5))
+    b = _classify(closes * scale, _names(5))
+    assert a.regime is b.regime
+    assert 0.0 <= a.confidence <= 1.0
+    assert a.confidence == pytest.approx(b.confidence, abs=1e-6)
+    for key in ("slope_z", "momentum_z", "drawdown_z", "vol_ratio"):
+        assert a.measures[key] == pytest.approx(b.measures[key], rel=1e-6, abs=1e-6)

@@ -26,8 +26,8 @@ def test_is_an_anomaly_detector() -> None:
 
 def test_injected_spike_is_flagged_only_where_injected() -> None:
     rng = np.random.default_rng(0)
-    values = rng.normal(0.0, 1.0, size=(50, 201, 2))
-    values[7, -1, 1] = 12.0  # a 12-sigma spike in metric "b" of symbol 7
+    values = rng.normal(0.0, 1.0, size=(50, 2, 201))
+    values[7, 1, -1] = 12.0  # a 12-sigma spike in metric "b" of symbol 7
     panel = _panel(values)
     det = RobustAnomalyDetector(z_threshold=6.0)
     det.fit(panel.history())
@@ -41,10 +41,10 @@ def test_injected_spike_is_flagged_only_where_injected() -> None:
 
 def test_spike_is_judged_against_each_symbols_own_range() -> None:
     rng = np.random.default_rng(1)
-    calm = rng.normal(0, 0.01, size=(1, 201, 1))
-    wild = rng.normal(0, 1.0, size=(1, 201, 1))
+    calm = rng.normal(0, 0.01, size=(1, 1, 201))
+    wild = rng.normal(0, 1.0, size=(1, 1, 201))
     values = np.concatenate([calm, wild])
-    values[:, -1, 0] = 0.5  # the same value: huge for the calm symbol, normal for the wild
+    values[:, 0, -1] = 0.5  # the same value: huge for the calm symbol, normal for the wild
     panel = _panel(values, ("x",))
     det = RobustAnomalyDetector()
     det.fit(panel.history())
@@ -54,8 +54,8 @@ def test_spike_is_judged_against_each_symbols_own_range() -> None:
 
 def test_short_history_and_unknown_symbols_use_market_scale() -> None:
     rng = np.random.default_rng(2)
-    values = rng.normal(0, 1.0, size=(20, 101, 1))
-    values[3, :-5, 0] = np.nan  # a new listing: 4 bars of history
+    values = rng.normal(0, 1.0, size=(20, 1, 101))
+    values[3, 0, :-5] = np.nan  # a new listing: 4 bars of history
     panel = _panel(values, ("x",))
     det = RobustAnomalyDetector(min_history=30)
     det.fit(panel.history())
@@ -68,8 +68,8 @@ def test_short_history_and_unknown_symbols_use_market_scale() -> None:
 
 def test_constant_metric_borrows_scale_and_stays_finite() -> None:
     rng = np.random.default_rng(3)
-    values = rng.normal(0, 1.0, size=(10, 101, 1))
-    values[0, :, 0] = 5.0
+    values = rng.normal(0, 1.0, size=(10, 1, 101))
+    values[0, 0, :] = 5.0
     panel = _panel(values, ("x",))
     det = RobustAnomalyDetector()
     det.fit(panel.history())
@@ -79,7 +79,7 @@ def test_constant_metric_borrows_scale_and_stays_finite() -> None:
 
 
 def test_all_nan_history_gives_no_flags() -> None:
-    panel = _panel(np.full((3, 50, 2), np.nan))
+    panel = _panel(np.full((3, 2, 50), np.nan))
     det = RobustAnomalyDetector()
     det.fit(panel.history())
     res = det.score(panel.symbols, np.ones((3, 2)))
@@ -94,7 +94,7 @@ def test_score_before_fit_raises() -> None:
 
 def test_score_with_wrong_shape_raises() -> None:
     det = RobustAnomalyDetector()
-    det.fit(_panel(np.zeros((2, 40, 2))))
+    det.fit(_panel(np.zeros((2, 2, 40))))
     with pytest.raises(ValueError):
         det.score(("S0", "S1"), np.zeros((2, 3)))
 
@@ -111,7 +111,7 @@ def test_panel_shape_is_checked() -> None:
     with pytest.raises(ValueError):
         MetricPanel(("A",), ("x",), np.zeros((1, 5)))
     with pytest.raises(ValueError):
-        MetricPanel(("A",), ("x", "y"), np.zeros((1, 5, 1)))
+        MetricPanel(("A",), ("x", "y"), np.zeros((1, 1, 5)))
 
 
 def test_bar_panel_flags_a_volume_spike_in_a_real_looking_market() -> None:
@@ -130,7 +130,7 @@ def test_bar_panel_flags_a_volume_spike_in_a_real_looking_market() -> None:
         volume,
     )
     panel = bar_panel(spiked, 200)
-    assert panel.values.shape == (40, 201, 3)
+    assert panel.values.shape == (40, 3, 201)
     det = RobustAnomalyDetector()
     det.fit(panel.history())
     res = det.score(panel.symbols, panel.current())
@@ -145,7 +145,7 @@ def test_bar_panel_flags_a_volume_spike_in_a_real_looking_market() -> None:
 )
 def test_z_is_invariant_to_affine_rescaling(scale: float, shift: float, seed: int) -> None:
     rng = np.random.default_rng(seed)
-    values = rng.normal(0, 1, size=(4, 60, 1))
+    values = rng.normal(0, 1, size=(4, 1, 60))
     a, b = RobustAnomalyDetector(), RobustAnomalyDetector()
     p1 = _panel(values, ("x",))
     p2 = _panel(values * scale + shift, ("x",))

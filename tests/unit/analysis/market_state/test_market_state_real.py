@@ -1,0 +1,57 @@
+"""Market state on real Binance 1h candles (skipped without the data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simbiot.analysis.market_state import MarketRegime, MarketStateClassifier
+from simbiot.config.sections import AnalysisSettings
+from simbiot.domain.frame import MarketFrame
+
+pytestmark = pytest.mark.realdata
+
+BASES = ("BTC", "ETH", "SOL", "XRP", "DOGE", "LINK", "AVAX", "LTC", "ADA", "TRX", "UNI",
+         "ATOM", "NEAR", "APT", "ARB", "OP", "INJ", "SUI", "FET", "PEPE", "WIF", "TON")  # fmt: skip
+
+
+def _frame(data: Path, end: str, window: int = 500) -> MarketFrame:
+    """Align the newest ``window`` hourly candles up to ``end`` (UTC) of every base found."""
+    end_ms = int(pd.Timestamp(end, tz="UTC").timestamp() * 1000)
+    ts = end_ms - 3_600_000 * np.arange(window - 1, -1, -1, dtype=np.int64)
+    symbols, cols = [], {k: [] for k in ("open", "high", "low", "close", "volume")}
+    for base in BASES:
+        path = data / "ohlcv" / "binance" / "1h" / f"{base}_USDT.parquet"
+        if not path.exists():
+            continue
+        df = pd.read_parquet(path).set_index("timestamp").reindex(ts)
+        symbols.append(f"{base}/USDT")
+        for k in cols:
+            cols[k].append(df[k].to_numpy(dtype=np.float64))
+    arrays = {k: np.ascontiguousarray(np.vstack(v)) for k, v in cols.items()}
+    return MarketFrame("binance", "1h", tuple(symbols), ts, **arrays)
+
+
+def test_august_2024_crash_is_a_crash(shared_data: Path) -> None:
+    frame = _frame(shared_data, "2024-08-05 12:00")
+    state = MarketStateClassifier(AnalysisSettings()).classify(frame)
+    assert state.reference == "BTC/USDT"
+    assert state.regime is MarketRegime.CRASH
+    assert state.measures["breadth_advancing"] < 0.2
+
+
+def test_february_2024_rally_is_bull(shared_data: Path) -> None:
+    frame = _frame(shared_data, "2024-02-28 16:00")
+    state = MarketStateClassifier(AnalysisSettings()).classify(frame)
+    assert state.regime is MarketRegime.BULL
+    assert state.confidence > 0.5
+
+
+def test_btc_quarantined_falls_back_to_eth_on_real_data(shared_data: Path) -> None:
+    frame = _frame(shared_data, "2024-08-05 12:00")
+    state = MarketStateClassifier(AnalysisSettings()).classify(frame, quarantined={"BTC/USDT"})
+    assert state.reference == "ETH/USDT"
+    assert state.regime is MarketRegime.CRASH
