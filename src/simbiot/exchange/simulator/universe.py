@@ -142,7 +142,9 @@ def synthetic_universe(
     bases = [r[0] for r in ref] + _pseudo_names(rng, extra, {r[0] for r in ref} | {quote})
     prices = np.concatenate([[r[3] for r in ref], 10 ** rng.uniform(-5, 3, extra)])
     vols = np.concatenate([[r[4] for r in ref], rng.uniform(0.4, 2.0, extra)])
-    supply = np.concatenate([[r[5] for r in ref], 10 ** rng.uniform(6, 11, extra)])
+    # Market caps of the rest stay below the majors' (up to ~30 bn quote units).
+    caps = 10 ** rng.uniform(5, 10.5, extra)
+    supply = np.concatenate([[r[5] for r in ref], caps / prices[len(ref) :]])
     names = [r[1] for r in ref]
     cg_ids = [r[2] for r in ref]
     for b in bases[len(ref) :]:
