@@ -213,3 +213,11 @@ async def test_full_precision_decimals_survive_the_database(
     session.expunge_all()
     again = await orders.get(session, user_id=alice, order_id=order.id)
     assert (again.filled, again.fee) == (value, value.copy_negate())
+
+
+async def test_order_for_another_users_bot_is_not_found(session: AsyncSession) -> None:
+    _, bob, alices_bot = await _setup(session)
+    with pytest.raises(NotFound):
+        await _order(session, bob, alices_bot)
+    await session.commit()
+    assert await session.scalar(select(func.count()).select_from(OrderRow)) == 0

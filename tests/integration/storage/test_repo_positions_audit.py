@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from simbiot.domain.errors import Conflict, NotFound
-from simbiot.storage.repositories import audit, positions, symbol_problems, users
+from simbiot.storage.repositories import audit, bots, positions, strategies, symbol_problems, users
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -207,3 +207,35 @@ async def test_symbol_problems_record_list_clear(session: AsyncSession) -> None:
         await symbol_problems.record(
             session, exchange="m", symbol="s", reason="r", failures=1, now=NOW, ttl=timedelta(0)
         )
+
+
+async def test_position_for_another_users_bot_is_not_found(session: AsyncSession) -> None:
+    alice, bob = await _users(session)
+    strat = await strategies.create(session, user_id=None, name="s", kind="k", definition={})
+    alices_bot = await bots.create(session, user_id=alice, strategy_id=strat.id, name="b")
+    with pytest.raises(NotFound):
+        await positions.open_position(
+            session,
+            user_id=bob,
+            bot_id=alices_bot.id,
+            exchange="mexc",
+            symbol="ETH/USDT",
+            side="long",
+            amount=Decimal(1),
+            entry_price=Decimal(1),
+        )
+    own = await positions.open_position(
+        session,
+        user_id=alice,
+        bot_id=alices_bot.id,
+        exchange="mexc",
+        symbol="ETH/USDT",
+        side="short",
+        amount=Decimal(1),
+        entry_price=Decimal(1),
+    )
+    await session.commit()
+    assert await positions.list_open(session, user_id=bob) == []
+    assert [
+        p.id for p in await positions.list_open(session, user_id=alice, bot_id=alices_bot.id)
+    ] == [own.id]

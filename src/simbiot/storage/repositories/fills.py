@@ -8,32 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from simbiot.storage.errors import translated
 from simbiot.storage.repositories import orders
 from simbiot.storage.tables import FillRow
+from simbiot.storage.upsert import insert_ignoring_conflict
 
 __all__ = ["book", "list_for_order"]
-
-
-def _insert_ignoring_duplicates(dialect: str, values: dict[str, Any]) -> Any:
-    # ON CONFLICT DO NOTHING makes a concurrent second booking a no-op instead of an error,
-    # without a savepoint round-trip per fill.
-    if dialect == "postgresql":
-        return (
-            postgresql.insert(FillRow)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["exchange", "account_ref", "trade_id"])
-        )
-    if dialect == "sqlite":
-        return (
-            sqlite.insert(FillRow)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["exchange", "account_ref", "trade_id"])
-        )
-    raise NotImplementedError(f"no idempotent insert for dialect {dialect!r}")
 
 
 async def book(
@@ -64,7 +46,9 @@ async def book(
         "fee_currency": fee_currency,
         "ts": ts,
     }
-    statement = _insert_ignoring_duplicates(session.get_bind().dialect.name, values)
+    statement = insert_ignoring_conflict(
+        session, FillRow, values, ("exchange", "account_ref", "trade_id")
+    )
     async with translated("book fill"):
         new_id = await session.scalar(statement.returning(FillRow.id))
     return new_id is not None

@@ -8,9 +8,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from simbiot.domain.errors import NotFound
+from simbiot.domain.errors import Conflict, NotFound
 from simbiot.storage.errors import savepoint, translated
+from simbiot.storage.repositories import bots
 from simbiot.storage.tables import OrderRow
+from simbiot.storage.upsert import insert_ignoring_conflict
 
 __all__ = [
     "OPEN_STATUSES",
@@ -48,23 +50,30 @@ async def create(
     status: str = "new",
 ) -> OrderRow:
     """Record an order before sending it; a client id used before raises ``Conflict``."""
-    row = OrderRow(
-        user_id=user_id,
-        bot_id=bot_id,
-        account_ref=account_ref,
-        exchange=exchange,
-        symbol=symbol,
-        client_order_id=client_order_id,
-        side=side,
-        type=type,
-        amount=amount,
-        price=price,
-        filled=Decimal(0),
-        fee=Decimal(0),
-        status=status,
+    if bot_id is not None:  # another user's bot must not receive this order
+        await bots.get(session, user_id=user_id, bot_id=bot_id)
+    values = {
+        "user_id": user_id,
+        "bot_id": bot_id,
+        "account_ref": account_ref,
+        "exchange": exchange,
+        "symbol": symbol,
+        "client_order_id": client_order_id,
+        "side": side,
+        "type": type,
+        "amount": amount,
+        "price": price,
+        "filled": Decimal(0),
+        "fee": Decimal(0),
+        "status": status,
+    }
+    statement = insert_ignoring_conflict(
+        session, OrderRow, values, ("exchange", "account_ref", "client_order_id")
     )
-    async with savepoint(session, "create order"):
-        session.add(row)
+    async with translated("create order"):
+        row: OrderRow | None = await session.scalar(statement.returning(OrderRow))
+    if row is None:
+        raise Conflict(f"client order id {client_order_id!r} already used on {account_ref}")
     return row
 
 

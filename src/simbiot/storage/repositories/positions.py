@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from simbiot.domain.errors import Conflict, NotFound
 from simbiot.storage.clock import utcnow
 from simbiot.storage.errors import savepoint, translated
+from simbiot.storage.repositories import bots
 from simbiot.storage.tables import PositionRow
 
 __all__ = ["UPDATABLE", "close", "get", "list_open", "open_position", "update_levels"]
@@ -39,6 +40,8 @@ async def open_position(
     """Record a new open position (version 1)."""
     if side not in ("long", "short"):
         raise ValueError(f"side must be long or short, got {side!r}")
+    if bot_id is not None:  # another user's bot must not receive this position
+        await bots.get(session, user_id=user_id, bot_id=bot_id)
     row = PositionRow(
         user_id=user_id,
         bot_id=bot_id,
