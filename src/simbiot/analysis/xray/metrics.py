@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Protocol
 
 import numpy as np
 
@@ -24,17 +25,30 @@ from simbiot.config.sections import AnalysisSettings
 from simbiot.domain.market import Ticker
 from simbiot.domain.timeframes import timeframe_ms
 
-__all__ = ["TokenMetadata", "TokenMetrics", "compute_metrics"]
+__all__ = ["TokenFacts", "TokenMetadata", "TokenMetrics", "compute_metrics"]
 
 _DAY_MS = 86_400_000
 
 
+class TokenFacts(Protocol):
+    """What the X-ray reads of a token's metadata (the data layer's market profile fits).
+
+    An optional ``listed_at_ms`` attribute (listing time, ms UTC) is used when present.
+    """
+
+    @property
+    def market_cap(self) -> float | None: ...
+
+    @property
+    def rank(self) -> int | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class TokenMetadata:
-    """What a metadata source (CoinGecko) knows about a token; every field optional."""
+    """A plain ``TokenFacts``: what a metadata source knows about a token."""
 
     market_cap: float | None = None
-    market_cap_rank: int | None = None
+    rank: int | None = None  # market-cap rank
     listed_at_ms: int | None = None
 
 
@@ -72,7 +86,7 @@ def compute_metrics(
     *,
     reference_close: FloatArray | None,
     tickers: Mapping[str, Ticker] | None = None,
-    metadata: Mapping[str, TokenMetadata] | None = None,
+    metadata: Mapping[str, TokenFacts] | None = None,
 ) -> TokenMetrics:
     """Measure every symbol of ``bank.frame`` at its newest candle.
 
@@ -128,10 +142,11 @@ def compute_metrics(
         if m is not None:
             if m.market_cap is not None:
                 cap[i] = m.market_cap
-            if m.market_cap_rank is not None:
-                rank[i] = m.market_cap_rank
-            if m.listed_at_ms is not None:
-                age_days[i] = max(0.0, (newest_ms - m.listed_at_ms) / _DAY_MS)
+            if m.rank is not None:
+                rank[i] = m.rank
+            listed = getattr(m, "listed_at_ms", None)
+            if isinstance(listed, int):
+                age_days[i] = max(0.0, (newest_ms - listed) / _DAY_MS)
     return TokenMetrics(
         symbols=f.symbols,
         price=price,

@@ -106,6 +106,9 @@ def _flags(
         }
     for result in detections.values():
         named.update(result.flags)
-    names = list(named)
-    table = np.stack([named[k] for k in names], axis=1) if names else np.zeros((len(m.symbols), 0))
-    return tuple(tuple(names[j] for j in np.flatnonzero(row)) for row in table)
+    # One pass per flag (a handful), not per symbol.
+    per_symbol: list[list[str]] = [[] for _ in m.symbols]
+    for name, hit in named.items():
+        for i in np.flatnonzero(hit):
+            per_symbol[i].append(name)
+    return tuple(tuple(x) for x in per_symbol)

@@ -87,7 +87,7 @@ def test_listing_age_from_first_candle_or_metadata() -> None:
     assert m.listing_age_days[1] == pytest.approx(99 / 24)
     assert m.age_bars.tolist() == [300.0, 100.0]
     meta = {
-        "OLD/USDT": TokenMetadata(market_cap=1e9, market_cap_rank=12, listed_at_ms=0),
+        "OLD/USDT": TokenMetadata(market_cap=1e9, rank=12, listed_at_ms=0),
         "NEW/USDT": TokenMetadata(),
     }
     m2 = compute_metrics(IndicatorBank(frame), S, reference_close=None, metadata=meta)
@@ -105,3 +105,20 @@ def test_volume_spike_raises_volume_z() -> None:
     m = compute_metrics(IndicatorBank(frame), S, reference_close=None)
     assert m.volume_z[1] > S.volume_spike_z
     assert abs(m.volume_z[0]) < S.volume_spike_z
+
+
+def test_data_layer_market_profile_is_accepted_as_metadata() -> None:
+    from decimal import Decimal
+
+    from simbiot.data.metadata import MarketProfile
+    from simbiot.domain.market import MarketInfo
+
+    frame = frame_from_closes(_closes()[:1], ("REF/USDT",))
+    info = MarketInfo("sim", "REF/USDT", "REF", "USDT", Decimal("0.01"), Decimal("0.001"))
+    profile = MarketProfile(info, coingecko_id="ref", market_cap=5e8, rank=40)
+    m = compute_metrics(
+        IndicatorBank(frame), S, reference_close=None, metadata={"REF/USDT": profile}
+    )
+    assert m.market_cap[0] == 5e8
+    assert m.market_cap_rank[0] == 40
+    assert np.isnan(m.listing_age_days[0])

@@ -1,0 +1,134 @@
+"""The whole X-ray pass: bad symbols isolated, stages timed, snapshot consistent."""
+
+from __future__ import annotations
+
+import numpy as np
+import orjson
+import pytest
+
+from simbiot.analysis.detectors import DetectorResult, PatternDetector, TrendDetector
+from simbiot.analysis.detectors.base import FeatureView
+from simbiot.analysis.xray.bank import IndicatorBank
+from simbiot.analysis.xray.engine import XRayEngine, sanitize_frame
+from simbiot.analysis.xray.synthetic import frame_from_closes, random_market
+from simbiot.config.sections import AnalysisSettings
+from simbiot.domain.frame import MarketFrame
+
+STAGES = {"filter", "state", "indicators", "features", "metrics", "anomaly", "detectors",
+          "scoring", "snapshot", "total"}  # fmt: skip
+
+
+def _replace(frame: MarketFrame, **arrays: np.ndarray) -> MarketFrame:
+    cols = {k: getattr(frame, k) for k in ("open", "high", "low", "close", "volume")} | arrays
+    return MarketFrame(frame.exchange, frame.timeframe, frame.symbols, frame.timestamp, **cols)
+
+
+def _bad_market() -> MarketFrame:
+    frame = random_market(60, 300, seed=11, late_listing_share=0.0)
+    o, h, lo, c, v = (
+        a.copy() for a in (frame.open, frame.high, frame.low, frame.close, frame.volume)
+    )
+    for a in (o, h, lo, c, v):
+        a[10] = np.nan  # all NaN
+    for a in (o, h, lo, c):
+        a[11] = 5.0  # constant price
+    for a in (o, h, lo, c, v):
+        a[12, 100:180] = np.nan  # long gap
+    c[13, 50] = -1.0  # negative price
+    h[14, 60] = np.inf  # infinite high
+    v[15, -1] = v[15, -200:-1].mean() * 300  # a volume spike on a healthy symbol
+    return _replace(frame, open=o, high=h, low=lo, close=c, volume=v)
+
+
+def test_bad_symbols_never_break_the_others() -> None:
+    frame = _bad_market()
+    settings = AnalysisSettings(liquidity_quantile=0.0)
+    result = XRayEngine(settings).analyse(frame)
+    snap = result.snapshot
+    assert snap.scanned == 60
+    assert result.filter.rejected["T00007/USDT"] == ("no_data",)
+    assert result.filter.rejected["T00008/USDT"] == ("no_movement",)
+    assert "missing_candles" in result.filter.rejected["T00009/USDT"]
+    assert snap.filtered == len(result.filter.kept) >= 50
+    assert len(snap.symbols) == settings.top
+    assert result.scores is not None
+    assert np.isfinite(result.scores.score).all()
+    assert [r.rank for r in snap.symbols] == list(range(1, settings.top + 1))
+    assert all(a.score >= b.score for a, b in zip(snap.symbols, snap.symbols[1:], strict=False))
+    assert set(snap.timings) == STAGES
+    assert snap.market_state.reference == "BTC/USDT"
+    orjson.dumps(snap.to_json())
+
+
+def test_injected_volume_spike_is_flagged() -> None:
+    result = XRayEngine(AnalysisSettings(liquidity_quantile=0.0)).analyse(_bad_market())
+    assert result.metrics is not None
+    assert result.anomaly is not None
+    row = result.metrics.symbols.index("T00012/USDT")
+    assert result.scores is not None
+    assert "volume_spike" in result.scores.flags[row]
+    assert "anomaly" in result.scores.flags[row]
+    assert "log_quote_volume" in result.anomaly.flagged(row)
+
+
+def test_run_is_deterministic() -> None:
+    frame = random_market(40, 250, seed=3)
+    engine = XRayEngine(AnalysisSettings())
+    a = engine.run(frame, now_ms=1).to_json()
+    b = engine.run(frame, now_ms=1).to_json()
+    a.pop("timings")
+    b.pop("timings")
+    assert a == b
+
+
+def test_quarantine_is_reported_and_excluded() -> None:
+    frame = random_market(30, 250, seed=4)
+    snap = XRayEngine(AnalysisSettings()).run(frame, quarantined={"BTC/USDT", "T00001/USDT"})
+    assert snap.quarantined == ("BTC/USDT", "T00001/USDT")
+    assert snap.market_state.reference == "ETH/USDT"
+    assert all(r.symbol not in snap.quarantined for r in snap.symbols)
+    assert snap.rejections["quarantined"] == 2
+
+
+def test_empty_frame_gives_default_state_and_no_rows() -> None:
+    frame = frame_from_closes(np.empty((0, 0)), ())
+    snap = XRayEngine(AnalysisSettings()).run(frame)
+    assert snap.market_state.is_default
+    assert snap.symbols == ()
+    assert snap.candle_ms is None
+    assert snap.to_json()["generated_at_ms"] == 0
+
+
+def test_default_generated_at_is_the_newest_candle_close() -> None:
+    frame = random_market(10, 200)
+    snap = XRayEngine(AnalysisSettings()).run(frame)
+    assert snap.candle_ms == int(frame.timestamp[-1])
+    assert snap.generated_at_ms == snap.candle_ms + 3_600_000
+
+
+class _Broken:
+    name = "broken"
+
+    def detect(
+        self, frame: MarketFrame, ind: IndicatorBank, feats: FeatureView | None
+    ) -> DetectorResult:
+        raise ZeroDivisionError("model blew up")
+
+
+def test_a_failing_detector_is_left_out(caplog: pytest.LogCaptureFixture) -> None:
+    s = AnalysisSettings()
+    engine = XRayEngine(s, detectors=[_Broken(), TrendDetector(s), PatternDetector(s)])
+    result = engine.analyse(random_market(20, 200))
+    assert set(result.detections) == {"trend", "patterns"}
+    assert "detector broken failed" in caplog.text
+
+
+def test_sanitize_blanks_bad_candles_only() -> None:
+    frame = random_market(3, 50)
+    c = frame.close.copy()
+    c[1, 5] = 0.0
+    clean = sanitize_frame(_replace(frame, close=c))
+    assert np.isnan(clean.open[1, 5])
+    assert np.isnan(clean.volume[1, 5])
+    assert np.isfinite(clean.close[1, 4])
+    assert sanitize_frame(frame) is frame
