@@ -8,6 +8,12 @@ from collections.abc import Iterable
 
 __all__ = ["MASK", "RedactingFilter", "Redactor"]
 
+# Attributes every LogRecord has; anything else came in through ``extra=``.
+_STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+}
+
 MASK = "***"
 # Shorter values would mask ordinary words and numbers all over the log.
 MIN_SECRET_LENGTH = 6
@@ -23,6 +29,7 @@ _PAIR = re.compile(
     rf"""(?P<name>["']?\b(?:{_NAMES})\b["']?\s*[:=]\s*)(?P<quote>["']?)(?P<value>(?:(?:Bearer|Basic)\s+)?[^"'\s,&}}\]]+)""",
     re.IGNORECASE,
 )
+_SECRET_NAME = re.compile(rf"^(?:{_NAMES})$", re.IGNORECASE)
 _BEARER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
 # URL credentials: scheme://user:password@host
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+(?=@)", re.IGNORECASE)
@@ -70,4 +77,12 @@ class RedactingFilter(logging.Filter):
             record.exc_text = self._redactor.redact(record.exc_text)
         if record.stack_info:
             record.stack_info = self._redactor.redact(record.stack_info)
+        # Structured (JSON) logs print ``extra=`` fields too.
+        for key, value in list(record.__dict__.items()):
+            if key in _STANDARD_ATTRS or key.startswith("_"):
+                continue
+            if _SECRET_NAME.match(key):
+                setattr(record, key, MASK)
+            elif isinstance(value, str):
+                setattr(record, key, self._redactor.redact(value))
         return True

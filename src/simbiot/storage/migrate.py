@@ -27,6 +27,7 @@ from simbiot.storage.engine import create_engine
 
 __all__ = [
     "MIGRATIONS_DIR",
+    "alembic_config",
     "current",
     "current_async",
     "downgrade",
@@ -40,7 +41,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _T = TypeVar("_T")
 
 
-def _config(url: str) -> Config:
+def alembic_config(url: str) -> Config:
+    """Return an Alembic config for the shipped migrations and ``url`` (no .ini needed)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     # ConfigParser interpolates "%": escape it, or a URL-encoded password breaks.
@@ -65,7 +67,7 @@ async def _with_connection(
 
 def _alembic(url: str, run: Callable[[Config], None]) -> Callable[[Connection], None]:
     def action(connection: Connection) -> None:
-        cfg = _config(url)
+        cfg = alembic_config(url)
         cfg.attributes["connection"] = connection
         run(cfg)
 
@@ -97,7 +99,7 @@ async def current_async(url: str, *, settings: DatabaseSettings | None = None) -
 
 def head() -> str:
     """Return the newest revision shipped with this version of Simbiot."""
-    revision = ScriptDirectory.from_config(_config("sqlite://")).get_current_head()
+    revision = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     if revision is None:  # pragma: no cover - the package always ships a revision
         raise StorageError("no migrations found")
     return revision

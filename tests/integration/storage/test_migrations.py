@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -85,3 +86,17 @@ async def test_unreachable_database_is_a_storage_error() -> None:
     url = "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"
     with pytest.raises(StorageError):
         await migrate.current_async(url, settings=DatabaseSettings(pool_timeout_s=1))
+
+
+def test_env_opens_its_own_engine_when_driven_by_alembic(sqlite_url: str) -> None:
+    # The path taken by a bare `alembic upgrade head` with the URL in the config.
+    command.upgrade(migrate.alembic_config(sqlite_url), "head")
+    assert migrate.current(sqlite_url) == migrate.head()
+
+
+def test_offline_mode_renders_sql_for_a_dba(capsys: pytest.CaptureFixture[str]) -> None:
+    command.upgrade(migrate.alembic_config("postgresql+asyncpg://u@h/db"), "head", sql=True)
+    script = capsys.readouterr().out
+    assert "CREATE TABLE users" in script
+    assert "NUMERIC(38, 18)" in script
+    assert "uq_orders_exchange_account_ref_client_order_id" in script

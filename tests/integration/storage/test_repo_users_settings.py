@@ -83,3 +83,20 @@ async def test_settings_of_unknown_user(session: AsyncSession) -> None:
         await settings.get(session, user_id=999)
     with pytest.raises(NotFound):
         await settings.put(session, user_id=999, doc={}, expected_version=0)
+
+
+async def test_page_walks_all_active_users_in_id_order(session: AsyncSession) -> None:
+    made = [await users.create(session, email=f"u{i}@x.io", password_hash="h") for i in range(5)]
+    await users.set_active(session, user_id=made[2].id, is_active=False)
+    await session.commit()
+
+    seen: list[int] = []
+    after = 0
+    while batch := await users.page(session, after_id=after, limit=2):
+        seen += [u.id for u in batch]
+        after = batch[-1].id
+    assert seen == [u.id for u in made if u.id != made[2].id]
+    everyone = await users.page(session, limit=10, active_only=False)
+    assert [u.id for u in everyone] == [u.id for u in made]
+    with pytest.raises(ValueError, match="limit"):
+        await users.page(session, limit=0)

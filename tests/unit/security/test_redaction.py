@@ -114,3 +114,14 @@ def test_filter_survives_bad_format_args(logger: tuple[logging.Logger, io.String
     log, stream = logger
     log.info("two %s %s", SECRET)  # wrong arity must not raise or leak
     assert SECRET not in stream.getvalue()
+
+
+def test_filter_redacts_extra_fields() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "placed", None, None)
+    record.api_key = "plain-key-123"
+    record.note = f"sent with {SECRET}"
+    record.symbol = "BTC/USDT"
+    RedactingFilter(Redactor([SECRET])).filter(record)
+    assert record.api_key == MASK
+    assert SECRET not in record.note
+    assert record.symbol == "BTC/USDT"

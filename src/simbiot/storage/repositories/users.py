@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -9,7 +11,15 @@ from simbiot.domain.errors import NotFound
 from simbiot.storage.errors import savepoint, translated
 from simbiot.storage.tables import ROLES, UserRow
 
-__all__ = ["create", "get", "get_by_email", "normalise_email", "set_active", "set_password_hash"]
+__all__ = [
+    "create",
+    "get",
+    "get_by_email",
+    "normalise_email",
+    "page",
+    "set_active",
+    "set_password_hash",
+]
 
 
 def normalise_email(email: str) -> str:
@@ -67,3 +77,21 @@ async def set_password_hash(session: AsyncSession, *, user_id: int, password_has
     row = await get(session, user_id=user_id)
     async with savepoint(session, "update user"):
         row.password_hash = password_hash
+
+
+async def page(
+    session: AsyncSession, *, after_id: int = 0, limit: int = 500, active_only: bool = True
+) -> Sequence[UserRow]:
+    """Return up to ``limit`` users with ids above ``after_id``, in id order.
+
+    Keyset pagination: pass the last id of one page to get the next; cost stays flat however
+    many users there are (administration, per-user jobs, sharding users across replicas).
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    query = select(UserRow).where(UserRow.id > after_id)
+    if active_only:
+        query = query.where(UserRow.is_active.is_(True))
+    async with translated("list users"):
+        result = await session.scalars(query.order_by(UserRow.id).limit(limit))
+        return result.all()
