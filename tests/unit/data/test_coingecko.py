@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simbiot.config.sections import CoinGeckoSettings
 from simbiot.data.coingecko import CoinGeckoClient
@@ -170,3 +172,35 @@ async def test_non_json_body_and_unreachable_host(fake: tuple[Fake, str]) -> Non
             await dead.coins_markets(pages=1)
     finally:
         await dead.close()
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+coin_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": json_values | st.text(max_size=10),
+        "symbol": json_values | st.text(max_size=10),
+        "name": json_values | st.text(max_size=10),
+        "market_cap": json_values,
+        "market_cap_rank": json_values,
+        "categories": json_values,
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(coin_like | json_values, max_size=8))
+def test_property_parse_never_crashes(payload: list[Any]) -> None:
+    coins, rejected = parse_coins(payload)
+    assert len(coins) + rejected == len(payload)
+    for c in coins:
+        assert c.id
+        assert c.symbol == c.symbol.lower()
+        assert c.market_cap is None or c.market_cap >= 0
+        assert c.rank is None or c.rank > 0
