@@ -225,3 +225,24 @@ async def test_strategy_in_use_cannot_be_deleted(session: AsyncSession) -> None:
         await strategies.delete(session, user_id=alice, strategy_id=strat.id)
     await session.commit()
     assert (await strategies.get(session, user_id=alice, strategy_id=strat.id)).name == "s"
+
+
+async def test_deleting_a_user_cascades_through_bots_strategies_and_accounts(
+    session: AsyncSession, cipher: CredentialCipher
+) -> None:
+    alice, bob = await _two_users(session)
+    strat = await strategies.create(session, user_id=alice, name="s", kind="rule", definition={})
+    acct = await accounts.add(
+        session, cipher, user_id=alice, exchange="mexc", label="m", credentials=CREDS
+    )
+    await bots.create(
+        session, user_id=alice, strategy_id=strat.id, name="b", mode="live", account_id=acct.id
+    )
+    bobs = await strategies.create(session, user_id=bob, name="s", kind="rule", definition={})
+    await session.commit()
+
+    await users.delete(session, user_id=alice)
+    await session.commit()
+    assert await session.scalar(select(func.count()).select_from(BotRow)) == 0
+    assert await session.scalar(select(func.count()).select_from(ExchangeAccountRow)) == 0
+    assert [s.id for s in (await session.scalars(select(StrategyRow))).all()] == [bobs.id]

@@ -43,17 +43,17 @@ async def test_position_update_and_close_with_versions(session: AsyncSession) ->
     await session.commit()
 
     opened = await positions.get(session, user_id=alice, position_id=pid)
-    assert (opened.version, opened.trail_peak, opened.status) == (1, Decimal("3000"), "open")
+    assert (opened.version, opened.best_price, opened.status) == (1, Decimal("3000"), "open")
 
     moved = await positions.update_levels(
         session,
         user_id=alice,
         position_id=pid,
         expected_version=1,
-        changes={"stop_price": Decimal("2950"), "trail_peak": Decimal("3100")},
+        changes={"stop_price": Decimal("2950"), "best_price": Decimal("3100")},
     )
     await session.commit()
-    assert (moved.version, moved.stop_price, moved.trail_peak) == (
+    assert (moved.version, moved.stop_price, moved.best_price) == (
         2,
         Decimal("2950"),
         Decimal("3100"),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from simbiot.domain.errors import Conflict, NotFound
-from simbiot.storage.repositories import settings, users
+from simbiot.storage.repositories import audit, settings, users
+from simbiot.storage.tables import AuditRow, UserSettingsRow
 
 
 async def test_create_and_find_user_by_email_case_insensitively(session: AsyncSession) -> None:
@@ -100,3 +102,25 @@ async def test_page_walks_all_active_users_in_id_order(session: AsyncSession) ->
     assert [u.id for u in everyone] == [u.id for u in made]
     with pytest.raises(ValueError, match="limit"):
         await users.page(session, limit=0)
+
+
+async def test_delete_user_removes_what_they_own_and_keeps_audit(session: AsyncSession) -> None:
+    gone = await users.create(session, email="gone@x.io", password_hash="h")
+    kept = await users.create(session, email="kept@x.io", password_hash="h")
+    await settings.put(session, user_id=gone.id, doc={"a": 1}, expected_version=0)
+    await settings.put(session, user_id=kept.id, doc={"b": 2}, expected_version=0)
+    entry = await audit.append(session, user_id=gone.id, actor="api", action="x", subject="y")
+    await session.commit()
+
+    await users.delete(session, user_id=gone.id)
+    await session.commit()
+    session.expunge_all()
+    with pytest.raises(NotFound):
+        await users.get(session, user_id=gone.id)
+    assert await session.scalar(select(func.count()).select_from(UserSettingsRow)) == 1
+    assert (await settings.get(session, user_id=kept.id)).doc == {"b": 2}
+    orphan = await session.get(AuditRow, entry.id)
+    assert orphan is not None
+    assert orphan.user_id is None
+    with pytest.raises(NotFound):
+        await users.delete(session, user_id=gone.id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from simbiot.domain.errors import Conflict, NotFound
-from simbiot.storage.errors import savepoint, translated
+from simbiot.storage.clock import utcnow
+from simbiot.storage.errors import translated
 from simbiot.storage.repositories import bots
 from simbiot.storage.tables import OrderRow
 from simbiot.storage.upsert import insert_ignoring_conflict
@@ -122,27 +123,32 @@ async def update_by_client_id(
     reason: str | None = None,
 ) -> OrderRow:
     """Apply what the venue reported; fields left as None keep their stored value."""
-    row = await get_by_client_id(
-        session,
-        user_id=user_id,
-        exchange=exchange,
-        account_ref=account_ref,
-        client_order_id=client_order_id,
-    )
-    async with savepoint(session, "update order"):
-        row.status = status
-        if exchange_order_id is not None:
-            row.exchange_order_id = exchange_order_id
-        if filled is not None:
-            row.filled = filled
-        if average is not None:
-            row.average = average
-        if fee is not None:
-            row.fee = fee
-        if fee_currency is not None:
-            row.fee_currency = fee_currency
-        if reason is not None:
-            row.reason = reason
+    changes: dict[str, object] = {"status": status, "updated_at": utcnow()}
+    optional = {
+        "exchange_order_id": exchange_order_id,
+        "filled": filled,
+        "average": average,
+        "fee": fee,
+        "fee_currency": fee_currency,
+        "reason": reason,
+    }
+    changes.update({k: v for k, v in optional.items() if v is not None})
+    # One UPDATE … RETURNING: order updates are the hottest write after fills.
+    async with translated("update order"):
+        row: OrderRow | None = await session.scalar(
+            update(OrderRow)
+            .where(
+                OrderRow.exchange == exchange,
+                OrderRow.account_ref == account_ref,
+                OrderRow.client_order_id == client_order_id,
+                OrderRow.user_id == user_id,
+            )
+            .values(changes)
+            .returning(OrderRow)
+            .execution_options(populate_existing=True, synchronize_session="fetch")
+        )
+    if row is None:
+        raise NotFound(f"order {client_order_id!r} not found")
     return row
 
 

@@ -18,7 +18,7 @@ from simbiot.storage.tables import PositionRow
 __all__ = ["UPDATABLE", "close", "get", "list_open", "open_position", "update_levels"]
 
 UPDATABLE = frozenset(
-    {"amount", "stop_price", "take_profit", "trail_pct", "trail_peak", "realized_pnl"}
+    {"amount", "stop_price", "take_profit", "trail_pct", "best_price", "realized_pnl"}
 )
 
 
@@ -53,7 +53,7 @@ async def open_position(
         stop_price=stop_price,
         take_profit=take_profit,
         trail_pct=trail_pct,
-        trail_peak=entry_price if trail_pct is not None else None,
+        best_price=entry_price if trail_pct is not None else None,
         realized_pnl=Decimal(0),
         status="open",
         opened_at=opened_at or utcnow(),

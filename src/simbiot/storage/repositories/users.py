@@ -13,6 +13,7 @@ from simbiot.storage.tables import ROLES, UserRow
 
 __all__ = [
     "create",
+    "delete",
     "get",
     "get_by_email",
     "normalise_email",
@@ -95,3 +96,10 @@ async def page(
     async with translated("list users"):
         result = await session.scalars(query.order_by(UserRow.id).limit(limit))
         return result.all()
+
+
+async def delete(session: AsyncSession, *, user_id: int) -> None:
+    """Delete the user and everything they own; the audit trail keeps its entries unowned."""
+    row = await get(session, user_id=user_id)
+    async with savepoint(session, "delete user"):
+        await session.delete(row)

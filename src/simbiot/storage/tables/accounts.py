@@ -29,6 +29,6 @@ class ExchangeAccountRow(Base):
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     # Shown in the UI so a user can tell keys apart without ever seeing one in full.
     api_key_last4: Mapped[str] = mapped_column(String(4))
-    # Keys allowed to withdraw are refused for trading by policy; the flag records the check.
+    # Whether the key may withdraw funds, as reported by the venue when the key was added.
     can_withdraw: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

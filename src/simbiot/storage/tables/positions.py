@@ -38,9 +38,10 @@ class PositionRow(Base):
     entry_price: Mapped[Decimal]
     stop_price: Mapped[Decimal | None]
     take_profit: Mapped[Decimal | None]
-    # Trailing stop: distance as a fraction of price, and the best price seen since entry.
+    # Trailing stop distance as a fraction of price, and the best price seen since entry
+    # (highest for a long, lowest for a short) that the trailing stop follows.
     trail_pct: Mapped[Decimal | None]
-    trail_peak: Mapped[Decimal | None]
+    best_price: Mapped[Decimal | None]
     realized_pnl: Mapped[Decimal] = mapped_column(default=Decimal(0))
     status: Mapped[str] = mapped_column(String(8), default="open")
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)

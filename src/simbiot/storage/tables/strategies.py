@@ -46,12 +46,14 @@ class BotRow(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # A strategy or account still used by a bot cannot be deleted from under it. NO ACTION
+    # (checked at the end of the statement) rather than RESTRICT, so deleting a user cascades
+    # through their bots, strategies and accounts whatever order the cascades run in.
     strategy_id: Mapped[int] = mapped_column(
-        Id, ForeignKey("strategies.id", ondelete="RESTRICT"), index=True
+        Id, ForeignKey("strategies.id", ondelete="NO ACTION"), index=True
     )
-    # RESTRICT: an account still used by a bot cannot be deleted from under it.
     account_id: Mapped[int | None] = mapped_column(
-        Id, ForeignKey("exchange_accounts.id", ondelete="RESTRICT"), index=True
+        Id, ForeignKey("exchange_accounts.id", ondelete="NO ACTION"), index=True
     )
     name: Mapped[str] = mapped_column(String(128))
     mode: Mapped[str] = mapped_column(String(8), default="paper")
