@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncIterator
 
 import pytest
@@ -48,8 +47,3 @@ async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
 def cipher() -> CredentialCipher:
     """A cipher with two keys, ``k1`` active."""
     return CredentialCipher({"k1": b"\x01" * 32, "k2": b"\x02" * 32}, "k1")
-
-
-def b64(raw: bytes) -> str:
-    """Base64 text of ``raw`` (master keys in settings)."""
-    return base64.b64encode(raw).decode()

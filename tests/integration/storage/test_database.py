@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from simbiot.config.sections import DatabaseSettings
-from simbiot.domain.errors import NotFound
+from simbiot.domain.errors import NotFound, StorageError
 from simbiot.storage import migrate
 from simbiot.storage.database import Database
 from simbiot.storage.repositories import users
@@ -49,5 +49,16 @@ async def test_ping_is_false_when_the_server_is_unreachable() -> None:
     db = Database("postgresql+asyncpg://postgres@127.0.0.1:1/x", DatabaseSettings())
     try:
         assert await db.ping() is False
+    finally:
+        await db.close()
+
+
+async def test_start_fails_clearly_when_the_database_is_down() -> None:
+    db = Database(
+        "postgresql+asyncpg://postgres@127.0.0.1:1/x", DatabaseSettings(auto_migrate=False)
+    )
+    try:
+        with pytest.raises(StorageError, match="did not answer"):
+            await db.start()
     finally:
         await db.close()
