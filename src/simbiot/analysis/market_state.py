@@ -136,7 +136,6 @@ def choose_reference(
 ) -> tuple[int | None, list[str]]:
     """Return the row of the first usable reference symbol and why others were skipped."""
     skipped: list[str] = []
-    suffix = valid_suffix_len(frame.close)
     for symbol in settings.reference_symbols:
         if symbol in quarantined:
             skipped.append(f"{symbol} quarantined")
@@ -146,10 +145,10 @@ def choose_reference(
         except KeyError:
             skipped.append(f"{symbol} absent")
             continue
-        if suffix[row] < settings.min_reference_candles:
+        suffix = int(valid_suffix_len(frame.close[row]))
+        if suffix < settings.min_reference_candles:
             skipped.append(
-                f"{symbol} has {int(suffix[row])} valid candles"
-                f" (< {settings.min_reference_candles})"
+                f"{symbol} has {suffix} valid candles (< {settings.min_reference_candles})"
             )
             continue
         return row, skipped
@@ -175,6 +174,8 @@ class MarketStateClassifier:
         if frame.shape[0] == 0 or frame.shape[1] < 2:
             return MarketState.default("no data")
         usable = np.array([sym not in quarantined for sym in frame.symbols], dtype=bool)
+        # Without quarantined symbols the whole frame is used as is (no copy).
+        close = frame.close if usable.all() else frame.close[usable]
         if reference_row is None and skipped is None:
             reference_row, skipped = choose_reference(frame, s, quarantined)
         skipped = skipped or []
@@ -184,7 +185,7 @@ class MarketStateClassifier:
             name: str | None = frame.symbols[reference_row]
             label = f"{name}"
         else:
-            series = _market_index(frame.close[usable])
+            series = _market_index(close)
             name = None
             if series.size < max(_MIN_INDEX_BARS, 2):
                 return MarketState.default(
@@ -192,7 +193,7 @@ class MarketStateClassifier:
                 )
             label = f"market index ({int(usable.sum())} symbols)"
         reading = read_series(series, s)
-        above, advancing = _breadth(frame.close[usable], s)
+        above, advancing = _breadth(close, s)
         state = self._verdict(reading, label)
         reasons = list(state[2])
         if name is None:

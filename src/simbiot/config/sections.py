@@ -298,6 +298,10 @@ class AnalysisSettings(FrozenModel):
     # Fewer valid history points than this → the market-wide normal range is used instead.
     anomaly_min_history: int = Field(30, ge=5)
 
+    # Compute the fused indicator set and the feature set on every run even when no
+    # detector reads features (they are otherwise computed only for detectors that do).
+    features_always: bool = False
+
     # --- detectors (A4, A5)
     # ADX above this is a directional market (ADX is already normalised to 0-100).
     adx_trend: float = Field(20.0, ge=0, le=100)

@@ -62,8 +62,16 @@ class Detector(Protocol):
     @property
     def name(self) -> str: ...
 
+    @property
+    def needs_features(self) -> bool:
+        """Whether ``detect`` reads ``feats``; features are computed only when one does."""
+        ...
+
     def detect(
         self, frame: MarketFrame, ind: IndicatorBank, feats: FeatureView | None
     ) -> DetectorResult:
-        """Return one verdict per symbol of ``frame`` (rows of ``ind`` match it)."""
+        """Return one verdict per symbol of ``frame`` (rows of ``ind`` match it).
+
+        ``feats`` is None unless this or another detector ``needs_features``.
+        """
         ...

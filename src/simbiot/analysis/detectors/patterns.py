@@ -45,6 +45,7 @@ class PatternDetector:
     """Flags the patterns above; score = sum of their directions, clipped to [-1, 1]."""
 
     name = "patterns"
+    needs_features = False
 
     def __init__(self, settings: AnalysisSettings) -> None:
         self._s = settings

@@ -25,6 +25,7 @@ class TrendDetector:
     """
 
     name = "trend"
+    needs_features = False
 
     def __init__(self, settings: AnalysisSettings) -> None:
         self._s = settings

@@ -75,8 +75,16 @@ class IndicatorBank:
         return self._array(("log_close",), lambda: log_prices(self.frame.close))
 
     def returns(self) -> FloatArray:
-        """One-bar log returns."""
-        return self._array(("returns",), lambda: ta.log_returns(self.frame.close, 1))
+        """One-bar log returns (NaN in the first column and next to a missing close)."""
+
+        def make() -> FloatArray:
+            logc = self.log_close()
+            out = np.empty_like(logc)
+            out[:, :1] = np.nan
+            np.subtract(logc[:, 1:], logc[:, :-1], out=out[:, 1:])
+            return out
+
+        return self._array(("returns",), make)
 
     def ema(self, period: int) -> FloatArray:
         """EMA of the close."""

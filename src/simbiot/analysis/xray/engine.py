@@ -3,6 +3,10 @@
 frame → sanitise → universe filter → market state → indicators → features → metrics →
 anomalies → detectors → scores → snapshot. Everything runs on 2-D arrays over all kept
 symbols at once; no stage raises because of one symbol's data.
+
+The fused indicator set and the feature set are computed when a detector ``needs_features``
+(ML detectors) or ``features_always`` is set; otherwise only the indicators the X-ray reads
+are computed, which is several times cheaper.
 """
 
 from __future__ import annotations
@@ -104,6 +108,9 @@ class XRayEngine:
         self._anomaly: AnomalyDetector = anomaly or RobustAnomalyDetector(
             settings.anomaly_z, settings.anomaly_min_history
         )
+        self._needs_features = settings.features_always or any(
+            d.needs_features for d in self._detectors
+        )
         self._filter = UniverseFilter(settings)
         # The fused set uses the X-ray's own periods so the bank reuses its arrays.
         self._params = IndicatorParams(
@@ -174,11 +181,17 @@ class XRayEngine:
                 if state.reference is not None and state.reference in kept.kept
                 else None
             )
-            with timer.stage("indicators"):
-                ind = compute_indicators(sub, self._params)
-            with timer.stage("features"):
-                feats = compute_features(sub, ind, ref_in_sub)
-            bank = IndicatorBank(sub, ind)
+            if self._needs_features:
+                with timer.stage("indicators"):
+                    ind = compute_indicators(sub, self._params)
+                with timer.stage("features"):
+                    feats = compute_features(sub, ind, ref_in_sub)
+                bank = IndicatorBank(sub, ind)
+            else:
+                # Without features only the indicators the X-ray reads are computed.
+                with timer.stage("indicators"):
+                    bank = IndicatorBank(sub)
+                    _warm(bank, s)
             with timer.stage("metrics"):
                 metrics = compute_metrics(
                     bank,
@@ -229,6 +242,19 @@ class XRayEngine:
             except Exception:  # one faulty (e.g. ML) detector must not sink the X-ray
                 log.exception("detector %s failed; its verdicts are left out", detector.name)
         return out
+
+
+def _warm(bank: IndicatorBank, s: AnalysisSettings) -> None:
+    """Compute what metrics and the built-in detectors read, inside the indicators stage."""
+    bank.returns()
+    bank.sigma(s.vol_bars)
+    bank.ema(s.token_ema_period)
+    bank.rsi(s.rsi_period)
+    bank.adx(s.adx_period)
+    bank.atr(s.atr_period)
+    bank.volume_z(s.volume_z_bars)
+    bank.bbands(s.bb_period, s.bb_nbdev)
+    bank.donchian(s.donchian_bars)
 
 
 def _rows(

@@ -14,8 +14,8 @@ from simbiot.analysis.xray.synthetic import frame_from_closes, random_market
 from simbiot.config.sections import AnalysisSettings
 from simbiot.domain.frame import MarketFrame
 
-STAGES = {"filter", "state", "indicators", "features", "metrics", "anomaly", "detectors",
-          "scoring", "snapshot", "total"}  # fmt: skip
+STAGES = {"filter", "state", "indicators", "metrics", "anomaly", "detectors", "scoring",
+          "snapshot", "total"}  # fmt: skip
 
 
 def _replace(frame: MarketFrame, **arrays: np.ndarray) -> MarketFrame:
@@ -108,6 +108,7 @@ def test_default_generated_at_is_the_newest_candle_close() -> None:
 
 class _Broken:
     name = "broken"
+    needs_features = False
 
     def detect(
         self, frame: MarketFrame, ind: IndicatorBank, feats: FeatureView | None
@@ -132,3 +133,36 @@ def test_sanitize_blanks_bad_candles_only() -> None:
     assert np.isnan(clean.volume[1, 5])
     assert np.isfinite(clean.close[1, 4])
     assert sanitize_frame(frame) is frame
+
+
+class _FeatureReader:
+    name = "reader"
+    needs_features = True
+
+    def __init__(self) -> None:
+        self.seen: FeatureView | None = None
+
+    def detect(
+        self, frame: MarketFrame, ind: IndicatorBank, feats: FeatureView | None
+    ) -> DetectorResult:
+        self.seen = feats
+        n = frame.shape[0]
+        return DetectorResult(self.name, ("none",), np.zeros(n, np.int64), np.zeros(n))
+
+
+def test_features_only_when_a_detector_needs_them() -> None:
+    frame = random_market(20, 200)
+    lean = XRayEngine(AnalysisSettings()).analyse(frame)
+    assert lean.features is None
+    assert "features" not in lean.snapshot.timings
+    reader = _FeatureReader()
+    full = XRayEngine(AnalysisSettings(), detectors=[reader]).analyse(frame)
+    assert full.features is not None
+    assert reader.seen is full.features
+    assert reader.seen.get(reader.seen.names[0]).shape == full.frame.shape
+    forced = XRayEngine(AnalysisSettings(features_always=True)).analyse(frame)
+    assert forced.features is not None
+    # The fused set and the on-demand indicators give the same verdicts.
+    assert forced.scores is not None
+    assert lean.scores is not None
+    np.testing.assert_allclose(forced.scores.score, lean.scores.score, atol=1e-9)
