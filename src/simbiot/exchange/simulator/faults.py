@@ -113,28 +113,32 @@ class FaultBook:
 
 
 def _parse_one(text: str) -> FaultSpec:
+    try:
+        return _build(text)
+    except ValueError as exc:
+        raise ValueError(f"fault spec {text!r}: {exc}") from None
+
+
+def _build(text: str) -> FaultSpec:
     parts = [p.strip() for p in text.split(":")]
     if len(parts) < 2:
-        raise ValueError(f"fault spec {text!r}: expected route:kind[:amount][:option...]")
+        raise ValueError("expected route:kind[:amount][:option...]")
     route, kind, rest = parts[0], parts[1], parts[2:]
     spec = FaultSpec(kind=kind, route=None if route in ("*", "") else route)  # type: ignore[arg-type]
     for i, token in enumerate(rest):
         key, sep, value = token.partition("=")
-        try:
-            if not sep and i == 0 and token.endswith("x"):
-                spec.count = int(token[:-1])
-            elif not sep and i == 0:
-                spec.probability = float(token)
-            elif key == "delay":
-                spec.delay_s = float(value)
-            elif key == "retry":
-                spec.retry_after_s = float(value)
-            elif key == "symbol":
-                spec.symbol = value
-            else:
-                raise ValueError(f"unknown option {token!r}")
-        except ValueError as exc:
-            raise ValueError(f"fault spec {text!r}: {exc}") from None
+        if not sep and i == 0 and token.endswith("x"):
+            spec.count = int(token[:-1])
+        elif not sep and i == 0:
+            spec.probability = float(token)
+        elif key == "delay":
+            spec.delay_s = float(value)
+        elif key == "retry":
+            spec.retry_after_s = float(value)
+        elif key == "symbol":
+            spec.symbol = value
+        else:
+            raise ValueError(f"unknown option {token!r}")
     spec.__post_init__()
     return spec
 
