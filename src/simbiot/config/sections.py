@@ -340,3 +340,5 @@ class AnalysisSettings(FrozenModel):
     max_missing_share: float = Field(0.05, ge=0, le=1)
     # Fewest valid candles a symbol needs to be analysed at all.
     min_candles: int = Field(30, ge=2)
+
+

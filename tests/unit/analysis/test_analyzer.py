@@ -42,6 +42,11 @@ class FailingSource:
         raise OSError("disk gone")
 
 
+class WrongTypeSource:
+    def load_frame(self, symbols: Sequence[str] | None, window: int) -> MarketFrame:
+        return {"not": "a frame"}  # type: ignore[return-value]
+
+
 class DownCache(MemoryCache):
     async def set(self, key: str, value: bytes, ttl_s: float | None) -> None:
         raise CacheUnavailable("redis down")
@@ -101,6 +106,11 @@ async def test_wrong_exchange_or_timeframe_is_refused() -> None:
 async def test_source_failure_is_translated() -> None:
     with pytest.raises(DataError, match="disk gone"):
         await _analyzer(FailingSource()).run_once("sim", "1h")  # type: ignore[arg-type]
+
+
+async def test_source_returning_garbage_is_refused() -> None:
+    with pytest.raises(DataError, match="not a MarketFrame"):
+        await _analyzer(WrongTypeSource()).run_once("sim", "1h")
 
 
 async def test_cache_outage_still_publishes(caplog: pytest.LogCaptureFixture) -> None:

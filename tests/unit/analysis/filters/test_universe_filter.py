@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simbiot.analysis.filters import FilterResult, UniverseFilter
 from simbiot.analysis.xray.synthetic import frame_from_closes
@@ -150,3 +152,29 @@ def test_json_round_trip_and_malformed() -> None:
         FilterResult.from_json({"kept": ["A"]})
     with pytest.raises(DataError):
         FilterResult.from_json("not a dict")
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 25),
+    scale=st.floats(1e-3, 1e6),
+    holes=st.floats(0.0, 0.3),
+)
+def test_partition_and_scale_invariance(seed: int, n: int, scale: float, holes: float) -> None:
+    rng = np.random.default_rng(seed)
+    frame, names = _market(n, rng.lognormal(8, 2, n), rng.uniform(0.001, 0.05, n), seed)
+    close = frame.close.copy()
+    close[rng.random(close.shape) < holes * rng.random((n, 1))] = np.nan
+    holed = type(frame)(frame.exchange, frame.timeframe, frame.symbols, frame.timestamp,
+                        frame.open, frame.high, frame.low, close, frame.volume)  # fmt: skip
+    scaled = type(frame)(frame.exchange, frame.timeframe, frame.symbols, frame.timestamp,
+                         frame.open, frame.high, frame.low, close, frame.volume * scale)  # fmt: skip
+    f = UniverseFilter(AnalysisSettings())
+    a, b = f.apply(holed), f.apply(scaled)
+    assert set(a.kept).isdisjoint(a.rejected)
+    assert set(a.kept) | set(a.rejected) == set(names)
+    assert all(a.rejected[s] for s in a.rejected)
+    # Thresholds come from the market itself: rescaling every volume changes nothing.
+    assert a.kept == b.kept
+    assert a.rejected == b.rejected

@@ -185,6 +185,13 @@ def test_breadth_divergence_lowers_confidence() -> None:
     assert weak.confidence < strong.confidence
 
 
+def test_to_json_turns_non_finite_measures_into_null() -> None:
+    state = MarketState(
+        MarketRegime.SIDEWAYS, 0.5, (), None, measures={"a": float("nan"), "b": 1.0}
+    )
+    assert state.to_json()["measures"] == {"a": None, "b": 1.0}
+
+
 def test_to_json_is_plain_and_finite() -> None:
     state = _classify(_market(_walk(0.004, drift=0.003)), _names(21))
     doc = state.to_json()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simbiot.analysis.detectors import DetectorResult, PatternDetector, TrendDetector
 from simbiot.analysis.detectors.base import FeatureView
@@ -166,3 +168,24 @@ def test_features_only_when_a_detector_needs_them() -> None:
     assert forced.scores is not None
     assert lean.scores is not None
     np.testing.assert_allclose(forced.scores.score, lean.scores.score, atol=1e-9)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), holes=st.floats(0.0, 0.5), n=st.integers(1, 12))
+def test_random_damage_never_raises_and_scores_stay_finite(seed: int, holes: float, n: int) -> None:
+    rng = np.random.default_rng(seed)
+    frame = random_market(n, 160, seed=seed)
+    damaged = {}
+    for name in ("open", "high", "low", "close", "volume"):
+        a = getattr(frame, name).copy()
+        a[rng.random(a.shape) < holes * rng.random((n, 1))] = rng.choice(
+            [np.nan, -1.0, np.inf, 0.0]
+        )
+        damaged[name] = a
+    result = XRayEngine(AnalysisSettings()).analyse(_replace(frame, **damaged))
+    assert result.snapshot.scanned == n
+    if result.scores is not None:
+        assert np.isfinite(result.scores.score).all()
+    for row in result.snapshot.symbols:
+        assert 0 <= row.score <= 100
+    orjson.dumps(result.snapshot.to_json())
