@@ -16,6 +16,10 @@ from simbiot.analysis.indicators._jit import kernel
 from simbiot.analysis.indicators._segments import mask_finite, next_segment
 
 NAN = np.nan
+# relative band under which a difference of prices counts as zero (TA-Lib's TA_EPSILON)
+FLAT_EPS = 1e-14
+# a running variance this far below its sums has lost digits to rounding: rebuild it
+REBUILD_RATIO = 1e-6
 
 
 @kernel
@@ -98,9 +102,11 @@ def macd_clean(
 def std_clean(x: Any, p: int, out: Any, mean_out: Any) -> None:
     """Rolling population standard deviation (and mean), numerically stable.
 
-    Sums run on values shifted by an anchor taken from the window, re-anchored and summed
-    afresh every ``p`` bars, so neither large offsets nor long series lose precision
-    (plain running sums of squares cancel catastrophically on prices like 60,000 ± 5).
+    Sums run on values shifted by an anchor taken from the window and are rebuilt every
+    ``p`` bars, or at once when the variance falls far below the sums it came from (where
+    a running update would leave rounding residue). A window of identical values gives
+    exactly 0. Plain running sums of squares cancel catastrophically on prices like
+    60,000 ± 5; these stay exact to a few ulps of the window's own spread.
     """
     n = x.shape[0]
     if n < p:
@@ -108,8 +114,23 @@ def std_clean(x: Any, p: int, out: Any, mean_out: Any) -> None:
     anchor = 0.0
     s1 = 0.0
     s2 = 0.0
+    peak = 0.0
+    same = 0
+    for t in range(1, p - 1):
+        same = same + 1 if x[t] == x[t - 1] else 0
     for t in range(p - 1, n):
-        if (t - p + 1) % p == 0:
+        if t > 0:
+            same = same + 1 if x[t] == x[t - 1] else 0
+        rebuild = (t - p + 1) % p == 0
+        if not rebuild:
+            d_in = x[t] - anchor
+            d_out = x[t - p] - anchor
+            s1 += d_in - d_out
+            s2 += d_in * d_in - d_out * d_out
+            peak = max(peak, s2)
+            mean = s1 / p
+            rebuild = (s2 - s1 * mean) < REBUILD_RATIO * peak
+        if rebuild:
             anchor = x[t]
             s1 = 0.0
             s2 = 0.0
@@ -117,16 +138,12 @@ def std_clean(x: Any, p: int, out: Any, mean_out: Any) -> None:
                 d = x[j] - anchor
                 s1 += d
                 s2 += d * d
-        else:
-            d_in = x[t] - anchor
-            d_out = x[t - p] - anchor
-            s1 += d_in - d_out
-            s2 += d_in * d_in - d_out * d_out
+            peak = s2
         mean = s1 / p
         var = s2 / p - mean * mean
         # the mean is stored first so that callers wanting only the deviation pass ``out`` twice
         mean_out[t] = anchor + mean
-        out[t] = math.sqrt(var) if var > 0.0 else 0.0
+        out[t] = math.sqrt(var) if (var > 0.0 and same < p - 1) else 0.0
 
 
 @kernel

@@ -49,7 +49,8 @@ def fused_2d(
     v_pohlc = np.empty(t_len, np.bool_)
     v_phl = np.empty(t_len, np.bool_)
     s1 = np.empty(t_len)
-    s2 = np.empty(t_len)
+    work = np.empty((4, t_len))
+    s2 = work[3]
     for i in range(c.shape[0]):
         oi, hi, li, ci, vi = o[i], h[i], lo[i], c[i], v[i]
         mask_finite(ci, ci, ci, ci, v_c)
@@ -87,21 +88,20 @@ def fused_2d(
         kv.obv_row(ci, vi, v_cv, out[17, i])
         km.mfi_row(hi, li, ci, vi, v_hlcv, p[P_MFI], out[18, i])
         km.stoch_row(
-            hi, li, ci, v_hlc, p[P_FASTK], p[P_SLOWK], p[P_SLOWD], out[19, i], out[20, i], s2
+            hi, li, ci, v_hlc, p[P_FASTK], p[P_SLOWK], p[P_SLOWD], out[19, i], out[20, i], work
         )
         km.cci_row(hi, li, ci, v_hlc, p[P_CCI], out[21, i])
-        kr.extremes_row(hi, li, v_hlc, p[P_DONCHIAN], out[22, i], out[23, i])
+        kr.extremes_row(hi, li, v_hlc, p[P_DONCHIAN], out[22, i], out[23, i], work)
         up_i, dn_i, mid_i = out[22, i], out[23, i], out[24, i]
         for t in range(t_len):
             mid_i[t] = (up_i[t] + dn_i[t]) * 0.5
-        kv.vwap_row(hi, li, ci, vi, v_hlcv, p[P_VWAP], out[25, i])
+        kv.vwap_row(hi, li, ci, vi, v_hlcv, p[P_VWAP], out[25, i], work)
         km.change_row(ci, v_c, 1, True, out[26, i])
         if p[P_STD] == p[P_BB]:
             out[27, i, :] = s1
         else:
             ka.std_row(ci, v_c, p[P_STD], out[27, i])
-        kv.vol_row(ci, ci, ci, ci, v_pc, p[P_VOL], kv.CLOSE_TO_CLOSE, ann, out[28, i], s2)
-        kv.vol_row(hi, hi, li, li, v_phl, p[P_VOL], kv.PARKINSON, ann, out[29, i], s2)
-        kv.vol_row(oi, hi, li, ci, v_pohlc, p[P_VOL], kv.GARMAN_KLASS, ann, out[30, i], s2)
-        kv.vol_row(oi, hi, li, ci, v_pohlc, p[P_VOL], kv.ROGERS_SATCHELL, ann, out[31, i], s2)
+        kv.cc_vol_row(ci, v_pc, p[P_VOL], ann, out[28, i], s2)
+        kv.parkinson_row(hi, li, v_phl, p[P_VOL], ann, out[29, i], s2)
+        kv.ohlc_vols_row(oi, hi, li, ci, v_pohlc, p[P_VOL], ann, out[30, i], out[31, i], work)
         kv.zscore_row(vi, v_v, p[P_VOLZ], out[32, i], s2)

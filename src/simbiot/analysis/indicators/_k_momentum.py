@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 
 from simbiot.analysis.indicators._jit import kernel
+from simbiot.analysis.indicators._k_averages import FLAT_EPS
+from simbiot.analysis.indicators._k_range import extremes_clean
 from simbiot.analysis.indicators._segments import mask_finite, next_segment
 
 NAN = np.nan
-# relative band under which a difference of prices counts as zero (TA-Lib's TA_EPSILON)
-FLAT_EPS = 1e-14
 
 
 @kernel
@@ -52,50 +52,29 @@ def rsi_clean(x: Any, p: int, out: Any) -> None:
 
 @kernel
 def stoch_clean(
-    h: Any, lo: Any, c: Any, fk: int, sk: int, sd: int, k_out: Any, d_out: Any, tmp: Any
+    h: Any, lo: Any, c: Any, fk: int, sk: int, sd: int, k_out: Any, d_out: Any, work: Any
 ) -> None:
-    """Slow stochastic %K/%D (SMA smoothing); ``tmp`` is scratch of the segment's length."""
+    """Slow stochastic %K/%D (SMA smoothing); ``work`` is (4, segment length) scratch."""
     n = c.shape[0]
     first = fk - 1
     total_lb = first + sk - 1 + sd - 1
     if n <= total_lb:
         return
-    hi_idx = -1
-    lo_idx = -1
-    hi = 0.0
-    lw = 0.0
+    hi = work[0]
+    lw = work[1]
+    fast = work[2]
+    extremes_clean(h, lo, fk, hi, lw, work[3], fast)
     for t in range(first, n):
-        start = t - first
-        if hi_idx < start:
-            hi_idx = start
-            hi = h[start]
-            for j in range(start + 1, t + 1):
-                if h[j] >= hi:
-                    hi = h[j]
-                    hi_idx = j
-        elif h[t] >= hi:
-            hi = h[t]
-            hi_idx = t
-        if lo_idx < start:
-            lo_idx = start
-            lw = lo[start]
-            for j in range(start + 1, t + 1):
-                if lo[j] <= lw:
-                    lw = lo[j]
-                    lo_idx = j
-        elif lo[t] <= lw:
-            lw = lo[t]
-            lo_idx = t
-        flat = abs(hi - lw) <= FLAT_EPS * (abs(hi) + abs(lw))
-        tmp[t] = 0.0 if flat else (c[t] - lw) / ((hi - lw) / 100.0)
+        flat = abs(hi[t] - lw[t]) <= FLAT_EPS * (abs(hi[t]) + abs(lw[t]))
+        fast[t] = 0.0 if flat else (c[t] - lw[t]) / ((hi[t] - lw[t]) / 100.0)
     # slow %K = SMA(fast %K, sk), slow %D = SMA(slow %K, sd): TA-Lib's running-sum order
     total = 0.0
     for t in range(first, first + sk - 1):
-        total += tmp[t]
+        total += fast[t]
     for t in range(first + sk - 1, n):
-        total += tmp[t]
+        total += fast[t]
         k_out[t] = total / sk
-        total -= tmp[t - sk + 1]
+        total -= fast[t - sk + 1]
     total = 0.0
     k_first = first + sk - 1
     for t in range(k_first, k_first + sd - 1):
@@ -216,7 +195,7 @@ def rsi_row(x: Any, valid: Any, p: int, out: Any) -> None:
 
 @kernel
 def stoch_row(
-    h: Any, lo: Any, c: Any, valid: Any, fk: int, sk: int, sd: int, k: Any, d: Any, tmp: Any
+    h: Any, lo: Any, c: Any, valid: Any, fk: int, sk: int, sd: int, k: Any, d: Any, work: Any
 ) -> None:
     """Slow stochastic of one row under the gap rule."""
     k[:] = NAN
@@ -226,7 +205,7 @@ def stoch_row(
         s, e = next_segment(valid, s)
         if s >= c.shape[0]:
             return
-        stoch_clean(h[s:e], lo[s:e], c[s:e], fk, sk, sd, k[s:e], d[s:e], tmp[s:e])
+        stoch_clean(h[s:e], lo[s:e], c[s:e], fk, sk, sd, k[s:e], d[s:e], work[:, s:e])
         s = e
 
 
@@ -288,10 +267,10 @@ def rsi_2d(x: Any, p: int, out: Any) -> None:
 def stoch_2d(h: Any, lo: Any, c: Any, fk: int, sk: int, sd: int, k: Any, d: Any) -> None:
     """Slow stochastic of every row."""
     valid = np.empty(c.shape[1], np.bool_)
-    tmp = np.empty(c.shape[1])
+    work = np.empty((4, c.shape[1]))
     for i in range(c.shape[0]):
         mask_finite(h[i], lo[i], c[i], c[i], valid)
-        stoch_row(h[i], lo[i], c[i], valid, fk, sk, sd, k[i], d[i], tmp)
+        stoch_row(h[i], lo[i], c[i], valid, fk, sk, sd, k[i], d[i], work)
 
 
 @kernel

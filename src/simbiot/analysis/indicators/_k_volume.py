@@ -39,12 +39,18 @@ def obv_clean(c: Any, v: Any, out: Any) -> None:
 
 
 @kernel
-def vwap_clean(h: Any, lo: Any, c: Any, v: Any, p: int, out: Any) -> None:
+def vwap_clean(h: Any, lo: Any, c: Any, v: Any, p: int, out: Any, tp: Any, pv: Any) -> None:
     """Typical-price VWAP over ``p`` bars; a window with no volume gives its mean typical price.
 
-    The running sums are rebuilt every ``p`` bars so rounding never accumulates.
+    ``tp``/``pv`` are scratch of the segment's length; the running sums are rebuilt every
+    ``p`` bars so rounding never accumulates.
     """
     n = c.shape[0]
+    if n < p:
+        return
+    for t in range(n):
+        tp[t] = (h[t] + lo[t] + c[t]) / 3.0
+        pv[t] = tp[t] * v[t]
     spv = 0.0
     sv = 0.0
     stp = 0.0
@@ -54,16 +60,13 @@ def vwap_clean(h: Any, lo: Any, c: Any, v: Any, p: int, out: Any) -> None:
             sv = 0.0
             stp = 0.0
             for j in range(t - p + 1, t + 1):
-                tp = (h[j] + lo[j] + c[j]) / 3.0
-                spv += tp * v[j]
+                spv += pv[j]
                 sv += v[j]
-                stp += tp
+                stp += tp[j]
         else:
-            tp = (h[t] + lo[t] + c[t]) / 3.0
-            tq = (h[t - p] + lo[t - p] + c[t - p]) / 3.0
-            spv += tp * v[t] - tq * v[t - p]
+            spv += pv[t] - pv[t - p]
             sv += v[t] - v[t - p]
-            stp += tp - tq
+            stp += tp[t] - tp[t - p]
         out[t] = spv / sv if sv > 0.0 else stp / p
 
 
@@ -77,39 +80,60 @@ def zscore_clean(x: Any, p: int, out: Any, mean: Any) -> None:
 
 
 @kernel
-def range_term(o: float, h: float, lo: float, c: float, kind: int) -> float:
-    """Per-bar variance term of a range-based estimator (log prices, all positive)."""
-    if kind == PARKINSON:
-        hl = math.log(h / lo)
-        return hl * hl / (4.0 * _LN2)
-    if kind == GARMAN_KLASS:
-        hl = math.log(h / lo)
-        co = math.log(c / o)
-        return 0.5 * hl * hl - _GK_C * co * co
-    hc = math.log(h / c)
-    ho = math.log(h / o)
-    lc = math.log(lo / c)
-    lo_o = math.log(lo / o)
-    return hc * ho + lc * lo_o
+def ohlc_terms(o: float, h: float, lo: float, c: float) -> tuple[float, float]:
+    """Per-bar variance terms of Garman-Klass and Rogers-Satchell from three logarithms.
+
+    ln(H/O) = ln(H/C) + ln(C/O) and ln(L/O) = ln(L/C) + ln(C/O) spare two of the five
+    logarithms the textbook formulas take.
+    """
+    a = math.log(h / c)
+    b = math.log(lo / c)
+    d = math.log(c / o)
+    hl = a - b
+    return 0.5 * hl * hl - _GK_C * d * d, a * (a + d) + b * (b + d)
 
 
 @kernel
-def range_vol_clean(
-    o: Any, h: Any, lo: Any, c: Any, p: int, kind: int, ann: float, out: Any
-) -> None:
-    """sqrt(annualisation × mean per-bar term) over ``p`` bars (sums rebuilt every ``p`` bars)."""
-    n = c.shape[0]
+def rolling_vol(terms: Any, p: int, ann: float, out: Any) -> None:
+    """out = sqrt(annualisation × mean of ``terms`` over ``p`` bars), floored at 0.
+
+    The window sum is rebuilt every ``p`` bars so rounding never accumulates.
+    """
     total = 0.0
-    for t in range(p - 1, n):
+    for t in range(p - 1, terms.shape[0]):
         if (t - p + 1) % p == 0:
             total = 0.0
             for j in range(t - p + 1, t + 1):
-                total += range_term(o[j], h[j], lo[j], c[j], kind)
+                total += terms[j]
         else:
-            total += range_term(o[t], h[t], lo[t], c[t], kind)
-            total -= range_term(o[t - p], h[t - p], lo[t - p], c[t - p], kind)
+            total += terms[t] - terms[t - p]
         var = total / p
         out[t] = math.sqrt(var * ann) if var > 0.0 else 0.0
+
+
+@kernel
+def parkinson_clean(h: Any, lo: Any, p: int, ann: float, out: Any, terms: Any) -> None:
+    """Parkinson volatility over ``p`` bars; ``terms`` is scratch of the segment's length."""
+    if h.shape[0] < p:
+        return
+    for t in range(h.shape[0]):
+        hl = math.log(h[t] / lo[t])
+        terms[t] = hl * hl / (4.0 * _LN2)
+    rolling_vol(terms, p, ann, out)
+
+
+@kernel
+def ohlc_vols_clean(
+    o: Any, h: Any, lo: Any, c: Any, p: int, ann: float, gk: Any, rs: Any, work: Any
+) -> None:
+    """Garman-Klass and Rogers-Satchell volatility together; ``work`` is (2, length) scratch."""
+    n = c.shape[0]
+    if n < p:
+        return
+    for t in range(n):
+        work[0, t], work[1, t] = ohlc_terms(o[t], h[t], lo[t], c[t])
+    rolling_vol(work[0], p, ann, gk)
+    rolling_vol(work[1], p, ann, rs)
 
 
 @kernel
@@ -140,7 +164,7 @@ def obv_row(c: Any, v: Any, valid: Any, out: Any) -> None:
 
 
 @kernel
-def vwap_row(h: Any, lo: Any, c: Any, v: Any, valid: Any, p: int, out: Any) -> None:
+def vwap_row(h: Any, lo: Any, c: Any, v: Any, valid: Any, p: int, out: Any, work: Any) -> None:
     """Rolling VWAP of one row under the gap rule."""
     out[:] = NAN
     s = 0
@@ -148,7 +172,7 @@ def vwap_row(h: Any, lo: Any, c: Any, v: Any, valid: Any, p: int, out: Any) -> N
         s, e = next_segment(valid, s)
         if s >= c.shape[0]:
             return
-        vwap_clean(h[s:e], lo[s:e], c[s:e], v[s:e], p, out[s:e])
+        vwap_clean(h[s:e], lo[s:e], c[s:e], v[s:e], p, out[s:e], work[0, s:e], work[1, s:e])
         s = e
 
 
@@ -166,20 +190,44 @@ def zscore_row(x: Any, valid: Any, p: int, out: Any, tmp: Any) -> None:
 
 
 @kernel
-def vol_row(
-    o: Any, h: Any, lo: Any, c: Any, valid: Any, p: int, kind: int, ann: float, out: Any, tmp: Any
-) -> None:
-    """One volatility estimator of one row; ``valid`` must require positive prices."""
+def cc_vol_row(c: Any, valid: Any, p: int, ann: float, out: Any, tmp: Any) -> None:
+    """Close-to-close volatility of one row; ``valid`` must require a positive close."""
     out[:] = NAN
     s = 0
     while True:
         s, e = next_segment(valid, s)
         if s >= c.shape[0]:
             return
-        if kind == CLOSE_TO_CLOSE:
-            cc_vol_clean(c[s:e], p, ann, out[s:e], tmp[s:e])
-        else:
-            range_vol_clean(o[s:e], h[s:e], lo[s:e], c[s:e], p, kind, ann, out[s:e])
+        cc_vol_clean(c[s:e], p, ann, out[s:e], tmp[s:e])
+        s = e
+
+
+@kernel
+def parkinson_row(h: Any, lo: Any, valid: Any, p: int, ann: float, out: Any, tmp: Any) -> None:
+    """Parkinson volatility of one row; ``valid`` must require positive high and low."""
+    out[:] = NAN
+    s = 0
+    while True:
+        s, e = next_segment(valid, s)
+        if s >= h.shape[0]:
+            return
+        parkinson_clean(h[s:e], lo[s:e], p, ann, out[s:e], tmp[s:e])
+        s = e
+
+
+@kernel
+def ohlc_vols_row(
+    o: Any, h: Any, lo: Any, c: Any, valid: Any, p: int, ann: float, gk: Any, rs: Any, work: Any
+) -> None:
+    """Garman-Klass and Rogers-Satchell volatility of one row (positive OHLC required)."""
+    gk[:] = NAN
+    rs[:] = NAN
+    s = 0
+    while True:
+        s, e = next_segment(valid, s)
+        if s >= c.shape[0]:
+            return
+        ohlc_vols_clean(o[s:e], h[s:e], lo[s:e], c[s:e], p, ann, gk[s:e], rs[s:e], work[:, s:e])
         s = e
 
 
@@ -196,9 +244,10 @@ def obv_2d(c: Any, v: Any, out: Any) -> None:
 def vwap_2d(h: Any, lo: Any, c: Any, v: Any, p: int, out: Any) -> None:
     """Rolling VWAP of every row."""
     valid = np.empty(c.shape[1], np.bool_)
+    work = np.empty((2, c.shape[1]))
     for i in range(c.shape[0]):
         mask_finite(h[i], lo[i], c[i], v[i], valid)
-        vwap_row(h[i], lo[i], c[i], v[i], valid, p, out[i])
+        vwap_row(h[i], lo[i], c[i], v[i], valid, p, out[i], work)
 
 
 @kernel
@@ -215,7 +264,18 @@ def zscore_2d(x: Any, p: int, out: Any) -> None:
 def vol_2d(o: Any, h: Any, lo: Any, c: Any, p: int, kind: int, ann: float, out: Any) -> None:
     """One volatility estimator of every row (candles with a non-positive price are gaps)."""
     valid = np.empty(c.shape[1], np.bool_)
-    tmp = np.empty(c.shape[1])
+    work = np.empty((2, c.shape[1]))
+    other = np.empty(c.shape[1])
     for i in range(c.shape[0]):
-        mask_positive(o[i], h[i], lo[i], c[i], valid)
-        vol_row(o[i], h[i], lo[i], c[i], valid, p, kind, ann, out[i], tmp)
+        if kind == CLOSE_TO_CLOSE:
+            mask_positive(c[i], c[i], c[i], c[i], valid)
+            cc_vol_row(c[i], valid, p, ann, out[i], work[0])
+        elif kind == PARKINSON:
+            mask_positive(h[i], lo[i], h[i], lo[i], valid)
+            parkinson_row(h[i], lo[i], valid, p, ann, out[i], work[0])
+        elif kind == GARMAN_KLASS:
+            mask_positive(o[i], h[i], lo[i], c[i], valid)
+            ohlc_vols_row(o[i], h[i], lo[i], c[i], valid, p, ann, out[i], other, work)
+        else:
+            mask_positive(o[i], h[i], lo[i], c[i], valid)
+            ohlc_vols_row(o[i], h[i], lo[i], c[i], valid, p, ann, other, out[i], work)

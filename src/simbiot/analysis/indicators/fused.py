@@ -83,6 +83,11 @@ def compute_indicators(
         float(ann),
         block,
     )
-    if out is not None and out.params == params and out.symbols == frame.symbols:
+    if (
+        out is not None
+        and out.params == params
+        and out.symbols == frame.symbols
+        and out.annualization == ann
+    ):
         return out
-    return IndicatorSet.from_block(params, frame.symbols, block)
+    return IndicatorSet.from_block(params, frame.symbols, block, float(ann))

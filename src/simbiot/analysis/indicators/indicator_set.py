@@ -106,10 +106,12 @@ class IndicatorSet:
 
     ``block`` stacks them all in ``INDICATOR_NAMES`` order (one allocation, one buffer to
     reuse or to serialise); each named field is a view of one layer of it.
+    ``annualization`` is the bars-per-year factor the volatility estimators used.
     """
 
     params: IndicatorParams
     symbols: tuple[str, ...]
+    annualization: float
     block: FloatArray
     sma: FloatArray
     ema_fast: FloatArray
@@ -147,7 +149,11 @@ class IndicatorSet:
 
     @classmethod
     def from_block(
-        cls, params: IndicatorParams, symbols: tuple[str, ...], block: FloatArray
+        cls,
+        params: IndicatorParams,
+        symbols: tuple[str, ...],
+        block: FloatArray,
+        annualization: float,
     ) -> IndicatorSet:
         """Wrap a (len(INDICATOR_NAMES), symbols, time) block; raise ValueError on a bad shape."""
         if block.ndim != 3 or block.shape[0] != len(INDICATOR_NAMES):
@@ -157,7 +163,7 @@ class IndicatorSet:
         if block.dtype != np.float64 or not block.flags.c_contiguous:
             raise ValueError("block must be C-contiguous float64")
         layers = {name: block[k] for k, name in enumerate(INDICATOR_NAMES)}
-        return cls(params, symbols, block, **layers)
+        return cls(params, symbols, annualization, block, **layers)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -141,10 +141,15 @@ TALIB_CASES: dict[str, tuple[Fn, Fn, str]] = {
 
 
 def valid_mask(d: Ohlcv, inputs: str) -> npt.NDArray[np.bool_]:
-    """Candles where all the named inputs are finite (the gap rule)."""
+    """Candles where all the named inputs are finite (and positive with a trailing "+")."""
     m = np.ones(d.c.shape, dtype=bool)
-    for key in inputs:
-        m &= np.isfinite(getattr(d, key))
+    positive = inputs.endswith("+")
+    for key in inputs.rstrip("+"):
+        arr = getattr(d, key)
+        m &= np.isfinite(arr)
+        if positive:
+            with np.errstate(invalid="ignore"):
+                m &= arr > 0
     return m
 
 
@@ -233,3 +238,94 @@ def load_frame(root: Path, timeframe: str, limit: int | None = None) -> MarketFr
 def frame_ohlcv(frame: MarketFrame) -> Ohlcv:
     """The frame's candles as an Ohlcv of 2-D arrays."""
     return Ohlcv(frame.open, frame.high, frame.low, frame.close, frame.volume)
+
+
+def _windows(x: Arr, p: int) -> Arr:
+    return np.lib.stride_tricks.sliding_window_view(x, p)
+
+
+def ref_vwap(d: Ohlcv, p: int) -> tuple[Arr, ...]:
+    """Rolling typical-price VWAP by brute force (mean typical price on volumeless windows)."""
+    out = np.full(d.c.shape, np.nan)
+    if len(d.c) >= p:
+        tp = (d.h + d.l + d.c) / 3.0
+        sv = _windows(d.v, p).sum(axis=1)
+        spv = _windows(tp * d.v, p).sum(axis=1)
+        mean_tp = _windows(tp, p).mean(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[p - 1 :] = np.where(sv > 0, spv / sv, mean_tp)
+    return (out,)
+
+
+def ref_zscore(x: Arr, p: int) -> tuple[Arr, ...]:
+    """(x - window mean) / window population deviation, 0 on flat windows."""
+    out = np.full(x.shape, np.nan)
+    if len(x) >= p:
+        w = _windows(x, p)
+        sd = w.std(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[p - 1 :] = np.where(sd > 0, (x[p - 1 :] - w.mean(axis=1)) / sd, 0.0)
+    return (out,)
+
+
+def _vol_from_terms(terms: Arr, p: int, ann: float, first: int, n: int) -> Arr:
+    out = np.full(n, np.nan)
+    if len(terms) >= p:
+        var = _windows(terms, p).mean(axis=1)
+        out[first + p - 1 :] = np.sqrt(np.maximum(var, 0.0) * ann)
+    return out
+
+
+def ref_cc_vol(c: Arr, p: int, ann: float) -> tuple[Arr, ...]:
+    """Population deviation of log returns over p returns × sqrt(ann)."""
+    out = np.full(c.shape, np.nan)
+    if len(c) > p:
+        r = np.log(c[1:] / c[:-1])
+        out[p:] = _windows(r, p).std(axis=1) * np.sqrt(ann)
+    return (out,)
+
+
+def ref_parkinson(d: Ohlcv, p: int, ann: float) -> tuple[Arr, ...]:
+    """Textbook Parkinson estimator."""
+    terms = np.log(d.h / d.l) ** 2 / (4.0 * np.log(2.0))
+    return (_vol_from_terms(terms, p, ann, 0, len(d.c)),)
+
+
+def ref_garman_klass(d: Ohlcv, p: int, ann: float) -> tuple[Arr, ...]:
+    """Textbook Garman-Klass estimator, floored at zero variance."""
+    terms = 0.5 * np.log(d.h / d.l) ** 2 - (2 * np.log(2.0) - 1) * np.log(d.c / d.o) ** 2
+    return (_vol_from_terms(terms, p, ann, 0, len(d.c)),)
+
+
+def ref_rogers_satchell(d: Ohlcv, p: int, ann: float) -> tuple[Arr, ...]:
+    """Textbook Rogers-Satchell estimator."""
+    terms = np.log(d.h / d.c) * np.log(d.h / d.o) + np.log(d.l / d.c) * np.log(d.l / d.o)
+    return (_vol_from_terms(terms, p, ann, 0, len(d.c)),)
+
+
+# name -> (ours, brute-force reference, validity inputs; "+" requires positive prices)
+NUMPY_CASES: dict[str, tuple[Fn, Fn, str]] = {
+    "vwap": (lambda d: _t(ind.vwap(d.h, d.l, d.c, d.v, 20)), lambda d: ref_vwap(d, 20), "hlcv"),
+    "vwap1": (lambda d: _t(ind.vwap(d.h, d.l, d.c, d.v, 1)), lambda d: ref_vwap(d, 1), "hlcv"),
+    "volume_zscore": (lambda d: _t(ind.volume_zscore(d.v, 20)), lambda d: ref_zscore(d.v, 20), "v"),
+    "close_to_close_vol": (
+        lambda d: _t(ind.close_to_close_vol(d.c, 20, 365.0)),
+        lambda d: ref_cc_vol(d.c, 20, 365.0),
+        "c+",
+    ),
+    "parkinson_vol": (
+        lambda d: _t(ind.parkinson_vol(d.h, d.l, 14, 24.0)),
+        lambda d: ref_parkinson(d, 14, 24.0),
+        "hl+",
+    ),
+    "garman_klass_vol": (
+        lambda d: _t(ind.garman_klass_vol(d.o, d.h, d.l, d.c, 20)),
+        lambda d: ref_garman_klass(d, 20, 1.0),
+        "ohlc+",
+    ),
+    "rogers_satchell_vol": (
+        lambda d: _t(ind.rogers_satchell_vol(d.o, d.h, d.l, d.c, 20, 8760.0)),
+        lambda d: ref_rogers_satchell(d, 20, 8760.0),
+        "ohlc+",
+    ),
+}

@@ -1,0 +1,110 @@
+"""Compute the normalised, regime-aware feature set from a frame and its indicators."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from simbiot.analysis.features import _k_features as kf
+from simbiot.analysis.features._k_percentile import rolling_percentile_2d
+from simbiot.analysis.features.breadth import market_breadth
+from simbiot.analysis.features.feature_set import FeatureParams, FeatureSet, feature_names
+from simbiot.analysis.features.ratios import CLIP
+from simbiot.analysis.features.relative import benchmark_returns
+from simbiot.analysis.indicators import INDICATOR_NAMES, IndicatorSet, log_returns
+from simbiot.analysis.indicators._inputs import FloatArray
+from simbiot.domain.frame import MarketFrame
+
+__all__ = ["compute_features", "rolling_percentile"]
+
+_DEFAULT = FeatureParams()
+
+
+def rolling_percentile(x: FloatArray, window: int, min_periods: int = 1) -> FloatArray:
+    """Return each value's rank (0..1] among the finite values of its trailing window.
+
+    NaN where the value is NaN or the window holds fewer than ``min_periods`` finite
+    values; raise ValueError unless 1 <= min_periods <= window.
+    """
+    if not 1 <= min_periods <= window:
+        raise ValueError(f"need 1 <= min_periods <= window, got {min_periods}, {window}")
+    arr = np.ascontiguousarray(np.atleast_2d(np.asarray(x, dtype=np.float64)))
+    out = np.empty_like(arr)
+    rolling_percentile_2d(arr, int(window), int(min_periods), out)
+    return out if np.ndim(x) == 2 else out[0]
+
+
+def _layers() -> npt.NDArray[np.int64]:
+    order = {
+        kf.L_ATR: "atr",
+        kf.L_CC_VOL: "cc_vol",
+        kf.L_EMA_FAST: "ema_fast",
+        kf.L_EMA_SLOW: "ema_slow",
+        kf.L_EMA_TREND: "ema_trend",
+        kf.L_SMA: "sma",
+        kf.L_BB_UP: "bb_upper",
+        kf.L_BB_LO: "bb_lower",
+        kf.L_RSI: "rsi",
+        kf.L_MACD_HIST: "macd_hist",
+        kf.L_ADX: "adx",
+        kf.L_PDI: "plus_di",
+        kf.L_MDI: "minus_di",
+        kf.L_NATR: "natr",
+        kf.L_VOLZ: "volume_z",
+    }
+    return np.array([INDICATOR_NAMES.index(order[k]) for k in range(kf.N_LAYERS)], dtype=np.int64)
+
+
+def compute_features(
+    frame: MarketFrame,
+    ind: IndicatorSet,
+    reference: int | None,
+    *,
+    params: FeatureParams = _DEFAULT,
+    out: FeatureSet | None = None,
+) -> FeatureSet:
+    """Return the feature set of ``frame``: every value at candle t uses data up to t only.
+
+    ``ind`` must come from ``compute_indicators(frame, ...)``; ``reference`` is the row of
+    the benchmark symbol for relative strength (None: cross-sectional median). Pass a
+    previous result of the same shape as ``out`` to reuse its buffer (overwritten).
+    Raise ValueError when ``ind`` or ``out`` does not match the frame's shape, IndexError
+    when ``reference`` is not a row of the frame.
+    """
+    if ind.shape != frame.shape:
+        raise ValueError(f"indicators have shape {ind.shape}, frame has {frame.shape}")
+    close = np.ascontiguousarray(frame.close, dtype=np.float64)
+    volume = np.ascontiguousarray(frame.volume, dtype=np.float64)
+    names = feature_names(params)
+    horizons = np.asarray(params.horizons, dtype=np.int64)
+    rets = np.stack([log_returns(close, h) for h in params.horizons])
+    bench = np.stack([benchmark_returns(r, reference) for r in rets])
+    breadth = market_breadth(close, ind.ema_trend, ind.log_return)
+    shape = (len(names), *close.shape)
+    if out is not None and out.block.shape != shape:
+        raise ValueError(f"out has shape {out.block.shape}, expected {shape}")
+    block = out.block if out is not None else np.empty(shape, dtype=np.float64)
+    kf.features_2d(
+        close,
+        volume,
+        ind.block,
+        _layers(),
+        rets,
+        bench,
+        horizons,
+        1.0 / math.sqrt(ind.annualization),
+        params.liquidity_window,
+        breadth.above_ema,
+        breadth.advancing,
+        CLIP,
+        block,
+    )
+    rolling_percentile_2d(
+        ind.cc_vol,
+        params.vol_rank_window,
+        params.vol_rank_min_periods,
+        block[names.index("vol_rank")],
+    )
+    return FeatureSet(params, frame.symbols, names, block, breadth, reference)

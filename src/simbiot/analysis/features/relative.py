@@ -1,0 +1,33 @@
+"""Relative strength: a symbol's return against a benchmark over the same horizon."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from simbiot.analysis.indicators._inputs import FloatArray
+
+__all__ = ["benchmark_returns", "relative_returns"]
+
+
+def benchmark_returns(returns: FloatArray, reference: int | None) -> FloatArray:
+    """Return the benchmark's return at each candle (1-D over time).
+
+    The benchmark is row ``reference`` (e.g. BTC) or, with None, the cross-sectional
+    median of all symbols at that candle. Raise IndexError for a row out of range.
+    """
+    if reference is not None:
+        if not -returns.shape[0] <= reference < returns.shape[0]:
+            raise IndexError(f"reference row {reference} out of range 0..{returns.shape[0] - 1}")
+        return np.ascontiguousarray(returns[reference])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a candle no symbol has gives NaN
+        med: FloatArray = np.nanmedian(np.ascontiguousarray(returns.T), axis=1)
+    return med
+
+
+def relative_returns(returns: FloatArray, reference: int | None) -> FloatArray:
+    """Return (symbols, time) ``returns`` minus the benchmark's return at each candle."""
+    out: FloatArray = returns - benchmark_returns(returns, reference)[np.newaxis, :]
+    return out
