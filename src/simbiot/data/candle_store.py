@@ -64,7 +64,8 @@ def read_candle_file(path: Path, symbol: str, timeframe: str) -> Candles:
         # ParquetFile.read skips the dataset layer of read_table: about half the time per file.
         with pq.ParquetFile(path) as pf:
             table = pf.read(columns=list(CANDLE_COLUMNS), use_threads=False)
-    except (OSError, pa.ArrowException) as exc:
+    except (OSError, KeyError, pa.ArrowException) as exc:
+        # pyarrow raises KeyError for a requested column the file lacks.
         raise DataError(f"cannot read candle file {path}: {exc}") from exc
     try:
         cols = [

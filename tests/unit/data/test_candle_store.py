@@ -4,6 +4,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from data_samples import H, series
@@ -200,3 +201,14 @@ def test_symbol_stem_round_trip(symbol: str) -> None:
     assert not stem.startswith(".")
     assert "\x00" not in stem
     assert symbol_from_stem(stem) == symbol
+
+
+def test_file_missing_a_column_is_a_data_error(tmp_path: Path) -> None:
+    store = ParquetCandleStore(tmp_path, "mexc", "1h", fsync=False)
+    store.directory.mkdir(parents=True)
+    pq.write_table(
+        pa.table({"timestamp": pa.array([0], pa.int64()), "open": pa.array([1.0])}),
+        store.path("HALF/USDT"),
+    )
+    with pytest.raises(DataError, match="HALF_USDT"):
+        store.read("HALF/USDT")
