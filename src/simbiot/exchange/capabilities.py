@@ -67,6 +67,8 @@ class VenueCapabilities:
     weights: Mapping[str, int]
     # Merged into ccxt's ``options`` when the client is built.
     ccxt_options: Mapping[str, Any] = field(default_factory=lambda: _frozen({}))
+    # Texts in error bodies meaning "no such order" that ccxt's table leaves generic.
+    order_not_found_markers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         missing = [e for e in Endpoint.ALL if e not in self.weights]
@@ -117,6 +119,8 @@ VENUES: Mapping[str, VenueCapabilities] = MappingProxyType(
                 }
             ),
             ccxt_options=_frozen({"defaultType": "spot", "adjustForTimeDifference": False}),
+            # -2013 on order queries, -2011 on cancelling an order that is no longer open.
+            order_not_found_markers=('"code":-2013', '"code":-2011'),
         ),
         "binance": VenueCapabilities(
             venue="binance",

@@ -19,15 +19,18 @@ def test_known_venues_and_quirks() -> None:
 
 
 @pytest.mark.parametrize("venue", sorted(VENUES))
-def test_every_venue_is_consistent_with_ccxt(venue: str) -> None:
+async def test_every_venue_is_consistent_with_ccxt(venue: str) -> None:
     caps = capabilities(venue)
     client = getattr(ccxt_async, venue)()
-    assert callable(getattr(client, caps.markets_method))
-    for endpoint in Endpoint.ALL:
-        assert caps.weight(endpoint) >= 1
-    # Every option we override is one ccxt knows (a typo would be silently ignored).
-    for key in caps.ccxt_options:
-        assert key in client.options, key
+    try:
+        assert callable(getattr(client, caps.markets_method))
+        for endpoint in Endpoint.ALL:
+            assert caps.weight(endpoint) >= 1
+        # Every option we override is one ccxt knows (a typo would be silently ignored).
+        for key in caps.ccxt_options:
+            assert key in client.options, key
+    finally:
+        await client.close()
 
 
 def test_unknown_endpoint_and_missing_weights() -> None:

@@ -176,3 +176,56 @@ async def test_header_capture_feeds_retry_after_per_task() -> None:
         assert await asyncio.gather(refused("3"), refused("9")) == [3.0, 9.0]
     finally:
         await client.close()
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        ccxt.ExchangeError('mexc {"code":-2013,"msg":"Order does not exist."}'),
+        ccxt.BadRequest('mexc {"code": -2011, "msg": "Unknown order sent."}'),
+    ],
+)
+def test_venue_specific_not_found_codes(exc: Exception) -> None:
+    assert type(translate(exc, exchange="mexc")) is e.OrderNotFound
+    # The markers are the venue's own: elsewhere the generic class stands.
+    assert type(translate(exc, exchange="bybit")) is e.NonRetryableError
+    other = ccxt.ExchangeError('mexc {"code":-1,"msg":"x"}')
+    assert type(translate(other, exchange="mexc")) is e.NonRetryableError
+
+
+def test_dropped_connection_is_a_network_error() -> None:
+    exc = ccxt.ExchangeNotAvailable("mexc GET /api/v3/klines")
+    exc.__cause__ = aiohttp.ServerDisconnectedError()
+    assert type(translate(exc, exchange="mexc")) is e.NetworkError
+    # Without a transport cause it is the venue being unavailable.
+    assert (
+        type(translate(ccxt.ExchangeNotAvailable("503"), exchange="mexc")) is e.ExchangeUnavailable
+    )
+
+
+async def test_non_json_success_body_is_malformed() -> None:
+    client = ccxt_async.mexc()
+    install_header_capture(client)
+    try:
+
+        async def broken_body() -> None:
+            async with translating("mexc", "BTC/USDT"):
+                client.on_rest_response(200, "OK", "u", "GET", {}, "[[1,2", {}, None)
+                assert client.parse_json("[[1,2") is None
+
+        with pytest.raises(e.MalformedPayload, match="BTC/USDT"):
+            await broken_body()
+        # Error statuses and empty bodies are left to ccxt's own handling.
+        async with translating("mexc"):
+            client.on_rest_response(503, "x", "u", "GET", {}, "<html>", {}, None)
+            client.parse_json("<html>")
+        async with translating("mexc"):
+            client.on_rest_response(200, "OK", "u", "GET", {}, "", {}, None)
+            client.parse_json("")
+        # Only the body right after a response is judged, not later parses of fields.
+        async with translating("mexc"):
+            client.on_rest_response(200, "OK", "u", "GET", {}, "[]", {}, None)
+            assert client.parse_json("[]") == []
+            assert client.parse_json("not json") is None
+    finally:
+        await client.close()

@@ -103,6 +103,9 @@ def test_tickers_skip_malformed_items() -> None:
     assert parse_ticker(None, 0) is None
     with pytest.raises(MalformedPayload):
         parse_tickers([1, 2], exchange="mexc", now_ms=0)
+    with pytest.raises(MalformedPayload, match="all 2 tickers"):
+        parse_tickers({"A": {"symbol": "A", "last": None}, "B": "x"}, exchange="mexc", now_ms=0)
+    assert parse_tickers({}, exchange="mexc", now_ms=0) == {}
 
 
 def order(**over: Any) -> dict[str, Any]:

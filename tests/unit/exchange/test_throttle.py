@@ -91,6 +91,20 @@ async def test_linked_pools_share_the_ip_budget(event_clock: EventClock) -> None
     assert sum(w for t, w in ip_log if t < horizon) >= 0.9 * 600 * 5
 
 
+async def test_headroom_keeps_the_budget_in_a_wider_window(event_clock: EventClock) -> None:
+    limiter = MemoryRateLimiter(event_clock)
+    limiter.register(RateLimit("ip", 1200, 60.0, headroom_s=1.0))
+    log: list[tuple[int, int]] = []
+    horizon = 10 * 60_000
+    await event_clock.run(
+        *(_load(limiter, event_clock, "ip", horizon, log, seed) for seed in range(20))
+    )
+    times, weights = [t for t, _ in log], [w for _, w in log]
+    # Requests may arrive up to a second late and still fit the venue's 60 s window.
+    assert max_window_weight(times, weights, 61_000) <= 1200
+    assert sum(w for t, w in log if t < horizon) >= 0.9 * 1200 * 10
+
+
 async def test_first_burst_is_immediate_then_paced() -> None:
     clock = SimulatedClock(0)
     limiter = MemoryRateLimiter(clock)
@@ -135,6 +149,8 @@ def test_rate_limit_validation() -> None:
         RateLimit("x", 10, 0.0)
     with pytest.raises(ConfigError):
         RateLimit("x", 10, 1.0, burst=11)
+    with pytest.raises(ConfigError):
+        RateLimit("x", 10, 1.0, headroom_s=-1)
     assert RateLimit("x", 1, 1.0).burst_weight == 1
     assert RateLimit("x", 1, 1.0).emission_ms == 1000.0
 

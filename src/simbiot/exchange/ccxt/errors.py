@@ -6,6 +6,8 @@
     RateLimitExceeded, DDoSProtection  ->  RateLimited          (retry_after from Retry-After)
     OnMaintenance, ExchangeNotAvailable->  ExchangeUnavailable
     CancelPending                      ->  ExchangeUnavailable
+    ExchangeNotAvailable caused by a
+    dropped connection (aiohttp, OSError) -> NetworkError       (the venue said nothing)
     RequestTimeout, InvalidNonce,
     other NetworkError / OperationFailed -> NetworkError
     BadResponse, NullResponse          ->  MalformedPayload
@@ -15,11 +17,15 @@
     InsufficientFunds                  ->  InsufficientFunds
     OrderNotFound, OrderNotCached      ->  OrderNotFound
     InvalidOrder (+ subclasses)        ->  InvalidOrder
+    ExchangeError, BadRequest whose body
+    holds a venue's "no such order" code ->  OrderNotFound        (capabilities table)
     other ccxt ExchangeError           ->  NonRetryableError
     TypeError, KeyError, ValueError …  ->  MalformedPayload     (ccxt's parser met bad data)
     anything else                      ->  NetworkError         (outcome unknown: the safe default)
 
-The original exception is always chained (``__cause__``).
+The original exception is always chained (``__cause__``). A 2xx response whose body is not
+JSON, which ccxt would hand to its parsers as text, raises ``MalformedPayload`` from
+``translating`` (with ``install_header_capture`` on the client).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from decimal import InvalidOperation
 from typing import Any
 
@@ -35,12 +42,23 @@ import aiohttp
 import ccxt
 
 from simbiot.domain import errors as e
+from simbiot.exchange.capabilities import VENUES
 
 __all__ = ["install_header_capture", "translate", "translating"]
 
-# Response headers of the last HTTP exchange made by the current task. A context variable
-# (not the client's ``last_response_headers``) because one client serves many tasks at once.
-_HEADERS: ContextVar[Mapping[str, str] | None] = ContextVar("simbiot_ccxt_headers", default=None)
+
+@dataclass(slots=True)
+class _Response:
+    """What the current task's last HTTP response looked like."""
+
+    headers: Mapping[str, str] | None = None
+    status: int = 0
+    not_json: bool = False
+    checked: bool = True  # only the body right after a response is judged
+
+
+# Per task, not the client's ``last_response_headers``: one client serves many tasks at once.
+_LAST: ContextVar[_Response | None] = ContextVar("simbiot_ccxt_response", default=None)
 
 _RETRY_AFTER_TEXT = re.compile(r"retry[-_ ]?after\D{0,4}(\d+(?:\.\d+)?)", re.IGNORECASE)
 
@@ -110,6 +128,12 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
     return None
 
 
+def _order_not_found(exchange: str, exc: BaseException) -> bool:
+    caps = VENUES.get(exchange)
+    text = str(exc).replace(" ", "")
+    return caps is not None and any(m in text for m in caps.order_not_found_markers)
+
+
 def retry_after_seconds(
     exc: BaseException, headers: Mapping[str, str] | None = None
 ) -> float | None:
@@ -146,9 +170,18 @@ def translate(
             break
     if factory is None:
         factory = _retryable(e.NetworkError)
+    if type(exc) in (ccxt.ExchangeError, ccxt.BadRequest) and _order_not_found(exchange, exc):
+        factory = _plain(e.OrderNotFound)
     retry_after = None
     if isinstance(exc, ccxt.DDoSProtection | ccxt.RateLimitExceeded):
-        retry_after = retry_after_seconds(exc, headers if headers is not None else _HEADERS.get())
+        if headers is None:
+            last = _LAST.get()
+            headers = last.headers if last is not None else None
+        retry_after = retry_after_seconds(exc, headers)
+    if isinstance(exc, ccxt.ExchangeNotAvailable) and isinstance(
+        exc.__cause__, aiohttp.ClientError | OSError
+    ):
+        factory = _retryable(e.NetworkError)
     message = f"{type(exc).__name__}: {exc}"[:500]
     result = factory(message, exchange, symbol, retry_after)
     result.__cause__ = exc
@@ -158,7 +191,8 @@ def translate(
 @asynccontextmanager
 async def translating(exchange: str, symbol: str | None = None) -> AsyncIterator[None]:
     """Run the body and re-raise any failure as its domain error (cancellation passes)."""
-    token = _HEADERS.set(None)
+    state = _Response()
+    token = _LAST.set(state)
     try:
         yield
     except e.SimbiotError:
@@ -166,14 +200,18 @@ async def translating(exchange: str, symbol: str | None = None) -> AsyncIterator
     except Exception as exc:
         raise translate(exc, exchange=exchange, symbol=symbol) from exc
     finally:
-        _HEADERS.reset(token)
+        _LAST.reset(token)
+    if state.not_json:
+        where = f" for {symbol}" if symbol else ""
+        raise e.MalformedPayload(f"{exchange}: response{where} is not valid JSON")
 
 
 def install_header_capture(client: Any) -> None:
-    """Make ``client`` record each response's headers for the task that made the request."""
-    original = client.on_rest_response
+    """Make ``client`` report each response's headers and JSON validity to ``translating``."""
+    on_rest_response = client.on_rest_response
+    parse_json = client.parse_json
 
-    def on_rest_response(
+    def on_response(
         code: Any,
         reason: Any,
         url: Any,
@@ -183,8 +221,13 @@ def install_header_capture(client: Any) -> None:
         request_headers: Any,
         request_body: Any,
     ) -> Any:
-        _HEADERS.set(dict(response_headers or {}))
-        return original(
+        state = _LAST.get()
+        if state is not None:
+            state.headers = dict(response_headers or {})
+            state.status = int(code or 0)
+            state.not_json = False
+            state.checked = False
+        return on_rest_response(
             code,
             reason,
             url,
@@ -195,4 +238,13 @@ def install_header_capture(client: Any) -> None:
             request_body,
         )
 
-    client.on_rest_response = on_rest_response
+    def parse(body: Any) -> Any:
+        parsed = parse_json(body)
+        state = _LAST.get()
+        if state is not None and not state.checked:
+            state.checked = True
+            state.not_json = 200 <= state.status < 300 and parsed is None and bool(body)
+        return parsed
+
+    client.on_rest_response = on_response
+    client.parse_json = parse

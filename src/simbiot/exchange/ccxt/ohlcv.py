@@ -12,6 +12,7 @@ import numpy as np
 
 from simbiot.domain.errors import MalformedPayload
 from simbiot.domain.market import Candles
+from simbiot.domain.timeframes import TIMEFRAME_MS
 
 __all__ = ["OhlcvResult", "parse_ohlcv"]
 
@@ -54,10 +55,10 @@ def parse_ohlcv(
     """Return valid rows as candles, oldest first, one per timestamp.
 
     A row is dropped when it is not a 6-item list of finite numbers, when its timestamp is
-    negative or not whole, when a price is not positive, when the volume is negative, or
-    when high/low do not bound open, close and each other. ``since_ms`` and ``until_ms``
-    (exclusive) bound the open times kept. A payload that is not a list at all raises
-    ``MalformedPayload`` naming the symbol.
+    negative or not on the timeframe's grid, when a price is not positive, when the volume
+    is negative, or when high/low do not bound open, close and each other. ``since_ms`` and
+    ``until_ms`` (exclusive) bound the open times kept. A payload that is not a list, or
+    whose rows are all malformed, raises ``MalformedPayload`` naming the symbol.
     """
     if not isinstance(rows, list | tuple):
         raise MalformedPayload(
@@ -67,12 +68,22 @@ def parse_ohlcv(
     shape_dropped = len(rows) - len(parsed)
     if not parsed:
         if shape_dropped:
-            log.warning("%s: %s %s: all %d rows malformed", exchange, symbol, timeframe, len(rows))
-        return OhlcvResult(Candles.empty(symbol, timeframe), shape_dropped)
+            raise MalformedPayload(
+                f"{exchange}: OHLCV for {symbol} {timeframe}: all {len(rows)} rows malformed"
+            )
+        return OhlcvResult(Candles.empty(symbol, timeframe), 0)
     data = np.asarray(parsed, dtype=np.float64)
     ts, o, h, lo, c, v = data.T
     ok = (ts >= 0) & (ts == np.floor(ts)) & (o > 0) & (h > 0) & (lo > 0) & (c > 0) & (v >= 0)
     ok &= (h >= lo) & (h >= o) & (h >= c) & (lo <= o) & (lo <= c)
+    # Weeks start on a weekday, not on a multiple of 7 days since the epoch.
+    step = TIMEFRAME_MS.get(timeframe) if timeframe != "1w" else None
+    if step:
+        ok &= np.fmod(ts, step) == 0
+    if not ok.any():
+        raise MalformedPayload(
+            f"{exchange}: OHLCV for {symbol} {timeframe}: all {len(rows)} rows malformed"
+        )
     range_ok = np.ones_like(ok)
     if since_ms is not None:
         range_ok &= ts >= since_ms

@@ -48,7 +48,11 @@ def parse_ticker(raw: Any, now_ms: int) -> Ticker | None:
 
 
 def parse_tickers(raw: Any, *, exchange: str, now_ms: int) -> dict[str, Ticker]:
-    """Return tickers by symbol; a response that is not a mapping raises ``MalformedPayload``."""
+    """Return tickers by symbol, skipping malformed ones.
+
+    A response that is not a mapping, or whose tickers are all malformed, raises
+    ``MalformedPayload``.
+    """
     if not isinstance(raw, Mapping):
         raise MalformedPayload(f"{exchange}: tickers response is {type(raw).__name__}")
     out: dict[str, Ticker] = {}
@@ -59,6 +63,8 @@ def parse_tickers(raw: Any, *, exchange: str, now_ms: int) -> dict[str, Ticker]:
             skipped.append(str(key))
             continue
         out[ticker.symbol] = ticker
+    if skipped and not out:
+        raise MalformedPayload(f"{exchange}: all {len(skipped)} tickers malformed")
     if skipped:
         log.warning(
             "%s: %d malformed tickers skipped: %s", exchange, len(skipped), ", ".join(skipped[:20])

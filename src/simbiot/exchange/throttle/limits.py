@@ -41,6 +41,8 @@ class RateLimit:
     ``burst`` is how much weight may go out at once after a quiet spell; the steady pace
     is ``limit - burst + 1`` per window, so no window ever holds more than ``limit``.
     The default burst is 5% of the limit, which keeps the steady pace at about 95%.
+    ``headroom_s`` widens the window we keep to, so requests that reach the venue a little
+    late (network jitter) still fall within the venue's own window.
     """
 
     limit_id: str
@@ -49,9 +51,10 @@ class RateLimit:
     weight: int = 1
     linked: tuple[LinkedLimit, ...] = ()
     burst: int | None = None
+    headroom_s: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.limit < 1 or self.interval_s <= 0 or self.weight < 1:
+        if self.limit < 1 or self.interval_s <= 0 or self.weight < 1 or self.headroom_s < 0:
             raise ConfigError(f"rate limit {self.limit_id!r}: limit, interval, weight must be > 0")
         if self.burst is not None and not 1 <= self.burst <= self.limit:
             raise ConfigError(f"rate limit {self.limit_id!r}: burst must be in 1..limit")
@@ -64,7 +67,8 @@ class RateLimit:
     @property
     def emission_ms(self) -> float:
         """Milliseconds of budget one unit of weight occupies."""
-        return self.interval_s * 1000.0 / (self.limit - self.burst_weight + 1)
+        window_ms = (self.interval_s + self.headroom_s) * 1000.0
+        return window_ms / (self.limit - self.burst_weight + 1)
 
 
 def ip_limit_id(venue: str) -> str:
@@ -82,6 +86,11 @@ def orders_limit_id(venue: str, account: str) -> str:
     return f"{venue}:orders:{account}"
 
 
+# Arrival jitter tolerated on minute windows (1.7% of the budget) and on per-second ones.
+MINUTE_HEADROOM_S = 1.0
+SECOND_HEADROOM_S = 0.05
+
+
 def _burst(limit: int, caps: VenueCapabilities) -> int:
     # A burst smaller than the heaviest request would make that request impossible.
     return min(limit, max(limit // 20, max(caps.weights.values()), 1))
@@ -90,7 +99,15 @@ def _burst(limit: int, caps: VenueCapabilities) -> int:
 def venue_limits(caps: VenueCapabilities, settings: RateLimitSettings) -> list[RateLimit]:
     """Return the venue's IP pool."""
     limit = settings.ip_weight_per_minute
-    return [RateLimit(ip_limit_id(caps.venue), limit, 60.0, burst=_burst(limit, caps))]
+    return [
+        RateLimit(
+            ip_limit_id(caps.venue),
+            limit,
+            60.0,
+            burst=_burst(limit, caps),
+            headroom_s=MINUTE_HEADROOM_S,
+        )
+    ]
 
 
 def account_limits(
@@ -105,6 +122,7 @@ def account_limits(
         60.0,
         linked=(ip,),
         burst=_burst(weight_limit, caps),
+        headroom_s=MINUTE_HEADROOM_S,
     )
     # "10.0 per second" becomes 10 per 1 s; "0.5 per second" becomes 1 per 2 s.
     per_second = settings.account_orders_per_second
@@ -115,10 +133,11 @@ def account_limits(
         count / per_second,
         linked=(LinkedLimit(weights.limit_id, 1), ip),
         burst=1,
+        headroom_s=SECOND_HEADROOM_S,
     )
     return [weights, orders]
 
 
 def coingecko_limit(calls_per_minute: int) -> RateLimit:
     """Return CoinGecko's pool: ``calls_per_minute`` calls, one at a time."""
-    return RateLimit("coingecko", calls_per_minute, 60.0, burst=1)
+    return RateLimit("coingecko", calls_per_minute, 60.0, burst=1, headroom_s=MINUTE_HEADROOM_S)
