@@ -64,8 +64,7 @@ def read_candle_file(path: Path, symbol: str, timeframe: str) -> Candles:
         # ParquetFile.read skips the dataset layer of read_table: about half the time per file.
         with pq.ParquetFile(path) as pf:
             table = pf.read(columns=list(CANDLE_COLUMNS), use_threads=False)
-    except (OSError, KeyError, pa.ArrowException) as exc:
-        # pyarrow raises KeyError for a requested column the file lacks.
+    except (OSError, pa.ArrowException) as exc:
         raise DataError(f"cannot read candle file {path}: {exc}") from exc
     try:
         cols = [
@@ -75,7 +74,8 @@ def read_candle_file(path: Path, symbol: str, timeframe: str) -> Candles:
                 for c in CANDLE_COLUMNS[1:]
             ),
         ]
-    except (pa.ArrowException, TypeError, ValueError) as exc:
+    except (KeyError, pa.ArrowException, TypeError, ValueError) as exc:
+        # A requested column the file lacks is simply absent from the table: KeyError here.
         raise DataError(f"candle file {path} has unusable columns: {exc}") from exc
     return Candles(symbol, timeframe, *cols)
 
