@@ -39,6 +39,8 @@ class JsonFormatter(logging.Formatter):
                 doc[key] = value
         if record.exc_info:
             doc["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # already rendered (and possibly redacted) by a filter
+            doc["exc"] = record.exc_text
         return orjson.dumps(doc, default=str).decode()
 
 
