@@ -341,4 +341,18 @@ class AnalysisSettings(FrozenModel):
     # Fewest valid candles a symbol needs to be analysed at all.
     min_candles: int = Field(30, ge=2)
 
+    @model_validator(mode="after")
+    def _scoring_has_weight(self) -> AnalysisSettings:
+        weights = (
+            self.w_momentum,
+            self.w_trend,
+            self.w_relative_strength,
+            self.w_volume,
+            self.w_liquidity,
+            self.w_pattern,
+        )
+        if sum(weights) <= 0:
+            raise ValueError("at least one scoring weight (w_*) must be positive")
+        return self
+
 

@@ -101,3 +101,11 @@ def test_all_unknown_components_score_zero() -> None:
                  trend_strength=nan4)  # fmt: skip
     sc = _score(m)
     assert sc.score.tolist() == [0.0] * 4
+
+
+def test_settings_refuse_all_zero_weights() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="scoring weight"):
+        AnalysisSettings(w_momentum=0, w_trend=0, w_relative_strength=0, w_volume=0,
+                         w_liquidity=0, w_pattern=0)  # fmt: skip
