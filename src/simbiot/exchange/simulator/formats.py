@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal
 
-__all__ = ["dec", "fmt", "quantize"]
+__all__ = ["dec", "ffmt", "fmt", "quantize"]
 
 _ROUNDING = {"down": ROUND_DOWN, "up": ROUND_UP, "half": ROUND_HALF_EVEN}
 
@@ -23,3 +23,14 @@ def fmt(value: Decimal) -> str:
     """Return ``value`` as a plain decimal string without exponent or trailing zeros."""
     text = format(value.normalize(), "f")
     return text if text != "-0" else "0"
+
+
+def ffmt(value: float, decimals: int) -> str:
+    """Return ``value`` rounded to ``decimals`` places as a plain string (no trailing zeros).
+
+    The fast path for market data, where thousands of numbers go out per request.
+    """
+    text = f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ __all__ = ["Book", "Markets"]
 FloatArray = npt.NDArray[np.float64]
 _DAY_MS = 86_400_000
 BOOK_LEVELS = 20
+_STATS_BLOCK = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,18 +92,23 @@ class Markets:
         volume = np.zeros(n)
         quote_volume = np.zeros(n)
         prev = np.full(n, np.nan)
-        # One candle column at a time keeps the working set small for thousands of markets.
-        for j in range(lo, k + 1):
-            col = self.tape.column(j)
-            ok = ~np.isnan(col[3])
-            fresh = ok & np.isnan(opens)
-            opens[fresh] = col[0, fresh]
-            high[ok] = np.maximum(high[ok], col[1, ok])
-            low[ok] = np.minimum(low[ok], col[2, ok])
-            volume[ok] += col[4, ok]
-            quote_volume[ok] += col[4, ok] * col[3, ok]
-            if j == k - 1:
-                prev = col[3].copy()
+        # Blocks of candles keep the working set small for thousands of markets.
+        for a in range(lo, k + 1, _STATS_BLOCK):
+            cols = self.tape.block(a, min(a + _STATS_BLOCK - 1, k))
+            closes = cols[:, 3, :]
+            ok = ~np.isnan(closes)
+            seen = ok.any(axis=0)
+            fresh = seen & np.isnan(opens)
+            first = ok.argmax(axis=0)
+            opens[fresh] = cols[first[fresh], 0, np.flatnonzero(fresh)]
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                high = np.fmax(high, np.nanmax(cols[:, 1, :], axis=0))
+                low = np.fmin(low, np.nanmin(cols[:, 2, :], axis=0))
+            volume += np.nansum(cols[:, 4, :], axis=0)
+            quote_volume += np.nansum(cols[:, 4, :] * closes, axis=0)
+        if k - 1 >= lo:
+            prev = self.tape.column(k - 1)[3].copy()
         last = self.tape.column(k)[3]
         prev = np.where(np.isnan(prev), opens, prev)
         out = np.stack([opens, high, low, last, volume, quote_volume, prev])

@@ -109,3 +109,10 @@ class ReplayTape:
             raise IndexError(f"candle {index} is beyond the replay")
         col: FloatArray = self._data[index]
         return col
+
+    def block(self, lo: int, hi: int) -> FloatArray:
+        """Return candles ``lo..hi`` of every market as (n, 5, markets)."""
+        if not 0 <= lo <= hi < self._length:
+            raise IndexError(f"candles {lo}..{hi} are beyond the replay")
+        out: FloatArray = self._data[lo : hi + 1]
+        return out

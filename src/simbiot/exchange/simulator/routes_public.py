@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ from aiohttp import web
 
 from simbiot.exchange.simulator.errors import SimApiError
 from simbiot.exchange.simulator.faults import FaultBook
-from simbiot.exchange.simulator.formats import dec, fmt
+from simbiot.exchange.simulator.formats import dec, ffmt, fmt
 from simbiot.exchange.simulator.http import int_param, ok, query_params
 from simbiot.exchange.simulator.market import Markets
 from simbiot.exchange.simulator.tape import aggregate
@@ -61,13 +62,13 @@ def klines_rows(
     return [
         [
             int(r[0]),
-            fmt(dec(r[1], pd)),
-            fmt(dec(r[2], pd)),
-            fmt(dec(r[3], pd)),
-            fmt(dec(r[4], pd)),
-            fmt(dec(r[5], ad)),
+            ffmt(r[1], pd),
+            ffmt(r[2], pd),
+            ffmt(r[3], pd),
+            ffmt(r[4], pd),
+            ffmt(r[5], ad),
             int(r[0]) + interval_ms,
-            fmt(dec(r[5] * r[4], 2)),
+            ffmt(r[5] * r[4], 2),
         ]
         for r in rows
     ]
@@ -189,23 +190,23 @@ class PublicRoutes:
         pd, ad = int(u.price_decimals[i]), int(u.amount_decimals[i])
         o, h, lo, last, vol, qvol, prev = (float(x) for x in stats[:, i])
         half = u.spread_bps[i] / 2e4
-        depth_qty = fmt(dec(u.level_depth_quote[i] / last, ad, "down"))
+        depth_qty = ffmt(u.level_depth_quote[i] / last, ad)
         now = self._m.clock.now_ms()
         return {
             "symbol": u.market_id(i),
-            "priceChange": fmt(dec(last - o, pd)),
-            "priceChangePercent": fmt(dec((last - o) / o if o else 0.0, 4)),
-            "prevClosePrice": fmt(dec(prev, pd)),
-            "lastPrice": fmt(dec(last, pd)),
-            "bidPrice": fmt(dec(last * (1 - half), pd, "down")),
+            "priceChange": ffmt(last - o, pd),
+            "priceChangePercent": ffmt((last - o) / o if o else 0.0, 4),
+            "prevClosePrice": ffmt(prev, pd),
+            "lastPrice": ffmt(last, pd),
+            "bidPrice": ffmt(math.floor(last * (1 - half) * 10**pd) / 10**pd, pd),
             "bidQty": depth_qty,
-            "askPrice": fmt(dec(last * (1 + half), pd, "up")),
+            "askPrice": ffmt(math.ceil(last * (1 + half) * 10**pd) / 10**pd, pd),
             "askQty": depth_qty,
-            "openPrice": fmt(dec(o, pd)),
-            "highPrice": fmt(dec(h, pd)),
-            "lowPrice": fmt(dec(lo, pd)),
-            "volume": fmt(dec(vol, ad)),
-            "quoteVolume": fmt(dec(qvol, 2)),
+            "openPrice": ffmt(o, pd),
+            "highPrice": ffmt(h, pd),
+            "lowPrice": ffmt(lo, pd),
+            "volume": ffmt(vol, ad),
+            "quoteVolume": ffmt(qvol, 2),
             "openTime": now - 86_400_000,
             "closeTime": now,
             "count": None,

@@ -96,6 +96,13 @@ class SyntheticTape:
         out: FloatArray = self._ring[index % self._cap].astype(np.float64)
         return out
 
+    def block(self, lo: int, hi: int) -> FloatArray:
+        """Return candles ``lo..hi`` of every market as (n, 5, markets)."""
+        if not self.first_stored() <= lo <= hi <= self.last_index():
+            raise IndexError(f"candles {lo}..{hi} are not all held")
+        out: FloatArray = self._ring[np.arange(lo, hi + 1) % self._cap].astype(np.float64)
+        return out
+
     def _step(self, k: int) -> npt.NDArray[np.float32]:
         u = self.universe
         n = len(u)

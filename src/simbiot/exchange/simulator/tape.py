@@ -45,6 +45,10 @@ class Tape(Protocol):
         """Return candle ``index`` of every market as (5, markets): O, H, L, C, V."""
         ...
 
+    def block(self, lo: int, hi: int) -> FloatArray:
+        """Return candles ``lo..hi`` of every market as (hi - lo + 1, 5, markets)."""
+        ...
+
 
 def aggregate(rows: FloatArray, factor: int, origin_ms: int, timeframe_ms: int) -> FloatArray:
     """Merge base candles (index, OHLCV rows) into candles ``factor`` times longer.
