@@ -58,10 +58,10 @@ async def credentials(venue: str, user_id: str, account_id: str) -> Credentials:
     return Credentials(SecretStr(KEY), SecretStr(SECRET))
 
 
-def make_registry(settings: ExchangeSettings) -> ClientRegistry:
+def make_registry(settings: ExchangeSettings, venue: str = "mexc") -> ClientRegistry:
     clock = LiveClock()
     return ClientRegistry(
-        ExchangesSettings(default="mexc", venues={"mexc": settings}),
+        ExchangesSettings(default=venue, venues={venue: settings}),
         MemoryRateLimiter(clock),
         clock,
         credentials=credentials,

@@ -1,14 +1,15 @@
-"""One contract for every ``MarketDataPort``: the ccxt adapter over the simulator, and the
-in-memory twin loaded with the same data."""
+"""One contract for every ``MarketDataPort``: the ccxt adapter over the simulator's MEXC and
+Binance routes, and the in-memory twin loaded with the same data."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
 
-from conftest import Venue
+from conftest import Venue, make_registry, venue_settings
 from simbiot.domain.errors import BadSymbol
 from simbiot.domain.market import MarketInfo
 from simbiot.domain.timeframes import timeframe_ms
@@ -26,15 +27,23 @@ async def _twin_from(port: MarketDataPort) -> InMemoryMarketData:
     )
 
 
-@pytest.fixture(params=["ccxt", "memory"])
-async def port(request: pytest.FixtureRequest, venue: Venue) -> MarketDataPort:
+@pytest.fixture(params=["mexc", "binance", "memory"])
+async def port(request: pytest.FixtureRequest, venue: Venue) -> AsyncIterator[MarketDataPort]:
+    if request.param == "binance":
+        # Same adapter, another venue: only configuration differs (D4, X2).
+        registry = make_registry(venue_settings(venue.base_url + "/binance"), "binance")
+        try:
+            yield registry.market_data("binance")
+        finally:
+            await registry.close_all()
+        return
     md = venue.registry.market_data("mexc")
-    return md if request.param == "ccxt" else await _twin_from(md)
+    yield md if request.param == "mexc" else await _twin_from(md)
 
 
 async def test_is_a_market_data_port(port: MarketDataPort) -> None:
     assert isinstance(port, MarketDataPort)
-    assert port.exchange == "mexc"
+    assert port.exchange in ("mexc", "binance")
     assert await port.ping()
 
 

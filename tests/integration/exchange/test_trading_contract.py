@@ -97,3 +97,14 @@ async def test_refusals(venue: Venue) -> None:
         )
     with pytest.raises(BadSymbol):
         await trading.create_order("NOPE/USDT", OrderSide.BUY, OrderType.MARKET, tiny, None, cid())
+
+
+async def test_not_api_tradable_market_is_refused_as_bad_symbol(venue: Venue) -> None:
+    markets = await venue.registry.market_data("mexc").load_markets()
+    blocked = next(m for m in markets.values() if not m.api_tradable)
+    trading = await venue.registry.trading("mexc", "u1", "a1")
+    with pytest.raises(BadSymbol) as info:
+        await trading.create_order(
+            blocked.symbol, OrderSide.BUY, OrderType.MARKET, blocked.min_amount * 100, None, cid()
+        )
+    assert info.value.symbol == blocked.symbol

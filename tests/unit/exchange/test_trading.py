@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import random
 from decimal import Decimal
 from typing import Any
@@ -15,9 +16,11 @@ from simbiot.domain.errors import (
     InvalidOrder,
     MalformedPayload,
     NetworkError,
+    NonRetryableError,
     RateLimited,
 )
 from simbiot.domain.orders import OrderSide, OrderStatus, OrderType
+from simbiot.exchange.capabilities import capabilities
 from simbiot.exchange.ccxt.market_data import CcxtMarketData
 from simbiot.exchange.ccxt.trading import CcxtTrading
 from simbiot.exchange.pool import ConnectionPool
@@ -202,3 +205,16 @@ async def test_markets_come_from_the_public_client(client: FakeCcxt) -> None:
     alone.script["fetch_balance"].append({"free": {}, "used": {}})
     await trading2.fetch_balance()
     assert ("fetch_spot_markets", ()) in alone.calls
+
+
+async def test_venue_needing_a_symbol_for_open_orders(
+    client: FakeCcxt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simbiot.exchange.ccxt import trading as module
+
+    strict = dataclasses.replace(capabilities("mexc"), open_orders_needs_symbol=True)
+    monkeypatch.setattr(module, "capabilities", lambda venue: strict)
+    trading, _ = build(client)
+    with pytest.raises(NonRetryableError, match="per symbol"):
+        await trading.fetch_open_orders()
+    assert client.calls == []

@@ -13,6 +13,7 @@ from simbiot.domain.errors import (
     InvalidOrder,
     MalformedPayload,
     NetworkError,
+    NonRetryableError,
     OrderNotFound,
 )
 from simbiot.domain.orders import (
@@ -183,6 +184,10 @@ class CcxtTrading:
 
     async def fetch_open_orders(self, symbol: str | None = None) -> list[ExchangeOrder]:
         """Return open orders of the account (of ``symbol`` when given)."""
+        if symbol is None and self._caps.open_orders_needs_symbol:
+            raise NonRetryableError(
+                f"{self._venue} lists open orders per symbol only", exchange=self._venue
+            )
         await self._ensure_markets()
 
         async def call() -> Any:
