@@ -107,6 +107,19 @@ async def _sync(url: str, now_ms: int, limit: int, data_dir: Path) -> tuple[Any,
         await registry.close_all()
 
 
+def _load_frame_ms(data_dir: Path) -> tuple[float, float, tuple[int, int]]:
+    """Time the analyzer's read of the synced store: cold (fresh store) and warm."""
+    from simbiot.data.candle_store import ParquetCandleStore
+
+    store = ParquetCandleStore(data_dir, "mexc", "1h")
+    t0 = time.perf_counter()
+    frame = store.load_frame(None, 500)
+    t1 = time.perf_counter()
+    store.load_frame(None, 500)
+    t2 = time.perf_counter()
+    return (t1 - t0) * 1e3, (t2 - t1) * 1e3, frame.shape
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     """Sync ``symbols`` × 500 candles from the simulator; return the figures."""
     symbols = 250 if quick else 2000
@@ -121,6 +134,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         url, now_ms = parent.recv()
         with tempfile.TemporaryDirectory() as tmp:
             report, cpu_s, wall_s = asyncio.run(_sync(url, now_ms, limit, Path(tmp)))
+            cold_ms, warm_ms, shape = _load_frame_ms(Path(tmp))
         parent.send("stop")
         venue = parent.recv()
     finally:
@@ -146,6 +160,9 @@ def run(quick: bool = False) -> dict[str, Any]:
         "sync_wall_s": round(wall_s, 2),
         "cpu_s": round(cpu_s, 2),
         "cpu_us_per_candle": round(cpu_s / max(report.candles, 1) * 1e6, 3),
+        "load_frame_shape": list(shape),
+        "load_frame_cold_ms": round(cold_ms, 1),
+        "load_frame_warm_ms": round(warm_ms, 1),
     }
 
 
