@@ -222,6 +222,16 @@ class SimulatorSettings(FrozenModel):
     seed: int = 7
     replay_dir: Path | None = None
     speed: float = Field(60.0, gt=0)
+    # Base candle of the synthetic market; longer klines intervals are aggregated from it.
+    timeframe: Literal["1m", "5m", "15m", "30m", "1h", "4h", "1d"] = "1m"
+    # Candles that exist before the simulated start (klines with startTime reach back this far).
+    history_candles: int = Field(1000, ge=10, le=100_000)
+    # Time moves only through POST /sim/advance (tests, step-by-step demos).
+    manual_clock: bool = False
+    # Request weight per client IP per minute (429, then 418); None = no limit.
+    ip_weight_per_minute: int | None = Field(None, ge=1)
+    # Fault rules in the compact grammar of simbiot.exchange.simulator.faults ("" = none).
+    faults: str = ""
 
 
 class DataSettings(FrozenModel):
