@@ -33,11 +33,14 @@ def serve_command(
         Path | None, typer.Option(help="Directory of <BASE>_<QUOTE>.parquet candles to replay.")
     ] = None,
     speed: Annotated[float | None, typer.Option(help="Simulated seconds per wall second.")] = None,
-    timeframe: Annotated[str, typer.Option(help="Base candle of the synthetic market.")] = "1m",
-    history: Annotated[int, typer.Option(help="Candles before the start.")] = 1000,
+    timeframe: Annotated[
+        str | None, typer.Option(help="Base candle of the synthetic market (default 1m).")
+    ] = None,
+    history: Annotated[int | None, typer.Option(help="Candles before the start.")] = None,
     manual_clock: Annotated[
-        bool, typer.Option(help="Time moves only through POST /sim/advance.")
-    ] = False,
+        bool | None,
+        typer.Option("--manual-clock/--scaled-clock", help="Time moves only via /sim/advance."),
+    ] = None,
     ip_weight: Annotated[
         int | None, typer.Option(help="Request weight per IP per minute (default: no limit).")
     ] = None,
@@ -49,17 +52,20 @@ def serve_command(
     """Serve the simulated exchange (MEXC spot v3, Binance spot, CoinGecko) until Ctrl-C."""
     settings = _settings(ctx)
     try:
-        config = SimulatorConfig(
-            symbols=symbols if symbols is not None else settings.symbols,
-            seed=seed if seed is not None else settings.seed,
-            replay_dir=replay if replay is not None else settings.replay_dir,
-            speed=speed if speed is not None else settings.speed,
-            timeframe=timeframe,
-            history_candles=history,
-            manual_clock=manual_clock,
-            ip_weight_per_minute=ip_weight,
+        given = {
+            "symbols": symbols,
+            "seed": seed,
+            "replay_dir": replay,
+            "speed": speed,
+            "timeframe": timeframe,
+            "history_candles": history,
+            "manual_clock": manual_clock,
+            "ip_weight_per_minute": ip_weight,
+        }
+        config = SimulatorConfig.from_settings(
+            settings, **{k: v for k, v in given.items() if v is not None}
         )
-        rules = parse_faults(faults)
+        rules = parse_faults(faults or settings.faults)
         accounts = [parse_account(a) for a in account or []]
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc

@@ -30,16 +30,29 @@ def test_config_rejects(bad: dict[str, object]) -> None:
 
 
 def test_config_from_settings_with_overrides() -> None:
-    settings = SimulatorSettings(symbols=42, seed=3, replay_dir=Path("/data"), speed=2.0)
-    cfg = SimulatorConfig.from_settings(settings, manual_clock=True)
+    settings = SimulatorSettings(
+        symbols=42,
+        seed=3,
+        replay_dir=Path("/data"),
+        speed=2.0,
+        timeframe="5m",
+        history_candles=300,
+        ip_weight_per_minute=600,
+    )
+    cfg = SimulatorConfig.from_settings(settings, manual_clock=True, symbols=9)
     assert (cfg.symbols, cfg.seed, cfg.replay_dir, cfg.speed, cfg.manual_clock) == (
-        42,
+        9,
         3,
         Path("/data"),
         2.0,
         True,
     )
-    assert cfg.timeframe_ms == 60_000
+    assert (cfg.timeframe, cfg.timeframe_ms, cfg.history_candles, cfg.ip_weight_per_minute) == (
+        "5m",
+        300_000,
+        300,
+        600,
+    )
 
 
 def test_manual_clock_moves_only_when_advanced() -> None:

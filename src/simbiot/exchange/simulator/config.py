@@ -66,12 +66,20 @@ class SimulatorConfig:
 
     @classmethod
     def from_settings(cls, settings: SimulatorSettings, **overrides: object) -> SimulatorConfig:
-        """Build a config from the ``simulator`` settings section, with overrides."""
+        """Build a config from the ``simulator`` settings section, with overrides.
+
+        The section's ``faults`` are not part of the config: parse them with
+        ``parse_faults`` and add them to the running server's ``faults``.
+        """
         values: dict[str, object] = {
             "symbols": settings.symbols,
             "seed": settings.seed,
             "replay_dir": settings.replay_dir,
             "speed": settings.speed,
+            "timeframe": settings.timeframe,
+            "history_candles": settings.history_candles,
+            "manual_clock": settings.manual_clock,
+            "ip_weight_per_minute": settings.ip_weight_per_minute,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
