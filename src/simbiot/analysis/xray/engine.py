@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -91,7 +92,7 @@ def sanitize_frame(frame: MarketFrame) -> MarketFrame:
 
 
 class XRayEngine:
-    """Analyse a whole market frame into an X-ray snapshot; stateless between runs."""
+    """Analyse a whole market frame into an X-ray snapshot; safe to share between threads."""
 
     def __init__(
         self,
@@ -108,6 +109,9 @@ class XRayEngine:
         self._anomaly: AnomalyDetector = anomaly or RobustAnomalyDetector(
             settings.anomaly_z, settings.anomaly_min_history
         )
+        # The anomaly detector keeps what it learned between fit and score; runs for
+        # several timeframes may share this engine from worker threads.
+        self._anomaly_lock = threading.Lock()
         self._needs_features = settings.features_always or any(
             d.needs_features for d in self._detectors
         )
@@ -202,8 +206,9 @@ class XRayEngine:
                 )
             with timer.stage("anomaly"):
                 panel = bar_panel(sub, s.anomaly_bars)
-                self._anomaly.fit(panel.history())
-                anomaly = self._anomaly.score(panel.symbols, panel.current())
+                with self._anomaly_lock:
+                    self._anomaly.fit(panel.history())
+                    anomaly = self._anomaly.score(panel.symbols, panel.current())
             with timer.stage("detectors"):
                 detections = self._detect(sub, bank, feats)
             with timer.stage("scoring"):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import orjson
 import pytest
@@ -10,6 +13,7 @@ from hypothesis import strategies as st
 
 from simbiot.analysis.detectors import DetectorResult, PatternDetector, TrendDetector
 from simbiot.analysis.detectors.base import FeatureView
+from simbiot.analysis.xray.anomaly import MetricPanel, RobustAnomalyDetector
 from simbiot.analysis.xray.bank import IndicatorBank
 from simbiot.analysis.xray.engine import XRayEngine, sanitize_frame
 from simbiot.analysis.xray.synthetic import frame_from_closes, random_market
@@ -189,3 +193,24 @@ def test_random_damage_never_raises_and_scores_stay_finite(seed: int, holes: flo
     for row in result.snapshot.symbols:
         assert 0 <= row.score <= 100
     orjson.dumps(result.snapshot.to_json())
+
+
+class _SlowFit(RobustAnomalyDetector):
+    """Yields the GIL between fit and score, as a long fit would."""
+
+    def fit(self, history: MetricPanel) -> None:
+        super().fit(history)
+        time.sleep(0.005)
+
+
+def test_one_engine_shared_by_threads_gives_sequential_results() -> None:
+    frames = [random_market(40, 260, seed=s) for s in (21, 22, 23, 24)]
+    engine = XRayEngine(AnalysisSettings(), anomaly=_SlowFit())
+    expected = [engine.analyse(f).anomaly for f in frames]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda f: engine.analyse(f).anomaly, frames * 2))
+    for i, res in enumerate(got):
+        want = expected[i % 4]
+        assert res is not None
+        assert want is not None
+        np.testing.assert_array_equal(res.z, want.z)
