@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -9,12 +10,12 @@ import typer
 from rich.console import Console
 
 from simbiot import __version__
-from simbiot.cli import config_cmd, db_cmd
+from simbiot.cli import config_cmd, data_cmd, db_cmd, xray_cmd
 from simbiot.cli.context import CliContext
 
 __all__ = ["build_app", "main"]
 
-_GROUPS = (config_cmd, db_cmd)
+_GROUPS = (config_cmd, db_cmd, data_cmd, xray_cmd)
 
 
 def build_app() -> typer.Typer:
@@ -42,7 +43,9 @@ def build_app() -> typer.Typer:
             Path, typer.Option("--env-file", help="Dotenv file with secrets.")
         ] = Path(".env"),
     ) -> None:
-        ctx.obj = CliContext(config, env_file, Console(), Console(stderr=True))
+        # Piped output is not a terminal: give tables room instead of rich's 80 columns.
+        width = None if sys.stdout.isatty() else 160
+        ctx.obj = CliContext(config, env_file, Console(width=width), Console(stderr=True))
 
     @app.command()
     def version() -> None:
