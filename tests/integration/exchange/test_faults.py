@@ -152,3 +152,26 @@ async def test_lost_order_response_is_reconciled_by_client_id(venue: Venue) -> N
     placed = await trading.fetch_order_by_client_id("BTC/USDT", client_id)
     assert placed is not None
     assert placed.client_order_id == client_id
+
+
+@pytest.mark.parametrize("kind", ["malformed_json", "wrong_type"])
+async def test_broken_market_list_is_not_cached(kind: str) -> None:
+    v, server = await start_venue()
+    try:
+        md = v.registry.market_data("mexc")
+        fault(v, kind, route="exchangeInfo", count=1)
+        with pytest.raises(MalformedPayload):
+            await md.load_markets()
+        assert "BTC/USDT" in await md.load_markets()
+    finally:
+        await v.registry.close_all()
+        await server.stop()
+
+
+@pytest.mark.parametrize("kind", ["malformed_json", "wrong_type"])
+async def test_corrupted_balance_is_never_read_as_no_funds(venue: Venue, kind: str) -> None:
+    trading = await venue.registry.trading("mexc", "u1", "a1")
+    fault(venue, kind, route="account", count=1)
+    with pytest.raises(MalformedPayload):
+        await trading.fetch_balance()
+    assert (await trading.fetch_balance())["USDT"].free == Decimal("10000")

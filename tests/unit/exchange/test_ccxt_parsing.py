@@ -63,7 +63,11 @@ def test_status_api_tradability_and_skipped_markets() -> None:
     assert not out["B/USDT"].api_tradable
     assert not out["B/USDT"].tradable
     assert out["F/USDT"].min_notional == 0
-    assert parse_markets("mexc", None, TICK_SIZE) == {}
+    with pytest.raises(MalformedPayload):
+        parse_markets("mexc", None, TICK_SIZE)
+    with pytest.raises(MalformedPayload, match="all 2 markets"):
+        parse_markets("mexc", {"A": "x", "B": market(precision={})}, TICK_SIZE)
+    assert parse_markets("mexc", {}, TICK_SIZE) == {}
 
 
 def test_precision_modes() -> None:
@@ -193,10 +197,13 @@ def test_trade_parsing() -> None:
 
 
 def test_balance_parsing() -> None:
-    raw = {"free": {"USDT": 10.5, "BTC": 0, "ETH": None}, "used": {"USDT": 1, "BNB": 2}}
+    raw = {"free": {"USDT": 10.5, "BTC": 0, "ETH": None}, "used": {"USDT": 1, "BNB": 2, "ETH": 0}}
     out = parse_balance(raw, exchange="mexc")
     assert set(out) == {"USDT", "BNB"}
     assert out["USDT"].total == Decimal("11.5")
+    # What ccxt makes of a balance whose numbers arrived as objects.
+    with pytest.raises(MalformedPayload, match="USDT"):
+        parse_balance({"free": {"USDT": None}, "used": {"USDT": None}}, exchange="mexc")
     with pytest.raises(MalformedPayload):
         parse_balance({"free": []}, exchange="mexc")
     with pytest.raises(MalformedPayload):

@@ -10,7 +10,13 @@ from exchange_fakes import FakeCcxt, spot_market
 
 from simbiot.config.sections import ExchangeSettings, RateLimitSettings, RetrySettings
 from simbiot.domain.clock import SimulatedClock
-from simbiot.domain.errors import BadSymbol, MalformedPayload, NetworkError, RateLimited
+from simbiot.domain.errors import (
+    BadSymbol,
+    ConfigError,
+    MalformedPayload,
+    NetworkError,
+    RateLimited,
+)
 from simbiot.exchange.ccxt.market_data import CcxtMarketData
 from simbiot.exchange.pool import ConnectionPool
 from simbiot.exchange.ports import MarketDataPort
@@ -149,3 +155,10 @@ async def test_markets_are_shared_with_other_clients(client: FakeCcxt) -> None:
     await md.load_markets()
     md.share_markets(other)
     assert set(other.markets) == set(client.markets)
+
+
+async def test_unsupported_timeframe_is_refused_before_any_request(client: FakeCcxt) -> None:
+    md = build(client, SimulatedClock(HOUR))
+    with pytest.raises(ConfigError, match="timeframe"):
+        await md.fetch_ohlcv("BTC/USDT", "1M")
+    assert client.calls == []

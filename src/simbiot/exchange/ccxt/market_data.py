@@ -8,9 +8,9 @@ from typing import Any
 
 from simbiot.config.sections import ExchangeSettings
 from simbiot.domain.clock import Clock
-from simbiot.domain.errors import ExchangeUnavailable, NetworkError
+from simbiot.domain.errors import ConfigError, ExchangeUnavailable, NetworkError
 from simbiot.domain.market import Candles, MarketInfo, Ticker
-from simbiot.domain.timeframes import timeframe_ms
+from simbiot.domain.timeframes import TIMEFRAME_MS, timeframe_ms
 from simbiot.exchange.capabilities import Endpoint, capabilities
 from simbiot.exchange.ccxt.errors import translating
 from simbiot.exchange.ccxt.gateway import Gateway
@@ -85,6 +85,10 @@ class CcxtMarketData:
         self, symbol: str, timeframe: str, *, since_ms: int | None = None, limit: int = 500
     ) -> Candles:
         """Return closed candles from ``since_ms``; invalid rows are dropped and counted."""
+        if timeframe not in TIMEFRAME_MS:
+            raise ConfigError(
+                f"unsupported timeframe {timeframe!r}; known: {', '.join(TIMEFRAME_MS)}"
+            )
         await self.load_markets()
         limit = max(1, min(limit, self._caps.ohlcv_limit))
 

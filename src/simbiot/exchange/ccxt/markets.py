@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from simbiot.domain.errors import MalformedPayload
 from simbiot.domain.market import MarketInfo, MarketStatus
 
 __all__ = ["parse_market", "parse_markets", "to_step"]
@@ -87,15 +88,28 @@ def parse_market(exchange: str, market: Mapping[str, Any], mode: int) -> MarketI
 
 
 def parse_markets(exchange: str, markets: Any, mode: int) -> dict[str, MarketInfo]:
-    """Return every usable spot market by unified symbol; log and skip the others."""
-    out: dict[str, MarketInfo] = {}
+    """Return every usable spot market by unified symbol; log and skip the others.
+
+    A list in which no market is usable raises ``MalformedPayload``.
+    """
     if not isinstance(markets, Mapping):
-        return out
+        raise MalformedPayload(f"{exchange}: markets are {type(markets).__name__}")
+    out: dict[str, MarketInfo] = {}
+    unusable: list[str] = []
     for key, market in markets.items():
         parsed = parse_market(exchange, market, mode) if isinstance(market, Mapping) else None
         if parsed is None:
             if not (isinstance(market, Mapping) and market.get("spot") is False):
-                log.warning("%s: market %s skipped: unusable metadata", exchange, key)
+                unusable.append(str(key))
             continue
         out[parsed.symbol] = parsed
+    if unusable and not out:
+        raise MalformedPayload(f"{exchange}: all {len(unusable)} markets have unusable metadata")
+    if unusable:
+        log.warning(
+            "%s: %d markets skipped, unusable metadata: %s",
+            exchange,
+            len(unusable),
+            ", ".join(unusable[:20]),
+        )
     return out

@@ -145,16 +145,26 @@ def parse_trade(raw: Any, *, exchange: str) -> ExchangeTrade | None:
 
 
 def parse_balance(raw: Any, *, exchange: str) -> dict[str, Balance]:
-    """Return non-zero balances by currency from ccxt's balance structure."""
+    """Return non-zero balances by currency from ccxt's balance structure.
+
+    A currency the venue listed but whose amounts cannot be read makes the whole balance
+    ``MalformedPayload``: a partial balance would look like missing funds.
+    """
     if not isinstance(raw, Mapping):
         raise MalformedPayload(f"{exchange}: balance response is {type(raw).__name__}")
     free, used = raw.get("free"), raw.get("used")
     if not isinstance(free, Mapping) or not isinstance(used, Mapping):
         raise MalformedPayload(f"{exchange}: balance without free/used maps")
     out: dict[str, Balance] = {}
-    for currency in set(free) | set(used):
-        f = _dec(free.get(currency)) or Decimal(0)
-        u = _dec(used.get(currency)) or Decimal(0)
+    unreadable: list[str] = []
+    for currency in sorted(set(free) | set(used)):
+        f, u = _dec(free.get(currency)), _dec(used.get(currency))
+        if f is None and u is None:
+            unreadable.append(str(currency))
+            continue
+        f, u = f or Decimal(0), u or Decimal(0)
         if f or u:
             out[str(currency)] = Balance(str(currency), f, u)
+    if unreadable:
+        raise MalformedPayload(f"{exchange}: unreadable balance of {', '.join(unreadable[:20])}")
     return out

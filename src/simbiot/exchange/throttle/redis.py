@@ -54,7 +54,11 @@ return 1
 
 
 class RedisRateLimiter(ReservingLimiter):
-    """``RateLimiter`` whose budgets live in Redis under ``prefix``."""
+    """``RateLimiter`` whose budgets live in Redis under ``prefix``.
+
+    Each acquisition is one script call. Callers are already bounded by the venue's
+    connection pool, so a modest Redis connection pool suffices.
+    """
 
     def __init__(self, redis_client: Redis, prefix: str, clock: Clock) -> None:
         super().__init__(clock)
@@ -64,7 +68,9 @@ class RedisRateLimiter(ReservingLimiter):
         self._block_script = redis_client.register_script(_BLOCK)
 
     def _key(self, limit_id: str) -> str:
-        return f"{self._prefix}ratelimit:{limit_id}"
+        # One hash tag for every pool: a request's pools are reserved by one script, which
+        # Redis Cluster allows only for keys in the same slot.
+        return f"{self._prefix}{{ratelimit}}:{limit_id}"
 
     async def _run(self, script: Any, keys: list[str], args: list[Any]) -> Any:
         try:
