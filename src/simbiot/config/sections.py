@@ -366,3 +366,117 @@ class AnalysisSettings(FrozenModel):
         return self
 
 
+class SignalsSettings(FrozenModel):
+    """Strategies, signal evaluation, the blacklist (S1-S5)."""
+
+    # Directory of user rule files (*.yaml) loaded beside the built-in strategies.
+    rules_dir: Path | None = Path("config/strategies")
+    # Indicator arrays kept between cycles, shared by all configurations (S3), in MiB.
+    indicator_cache_mb: int = Field(512, ge=1, le=65_536)
+    # Expected value of a signal: mean return over this many bars after the strategy's
+    # past entries on the symbol, shrunk toward its market-wide mean by ev_prior_weight.
+    ev_horizon_bars: int = Field(12, ge=1, le=10_000)
+    ev_prior_weight: float = Field(10.0, ge=0)
+    # Blacklist (S4): this many losing signals in a row on a symbol blocks it.
+    losing_streak: int = Field(3, ge=1, le=100)
+    loss_blacklist_s: int = Field(86_400, gt=0)
+    anomaly_blacklist_s: int = Field(21_600, gt=0)
+    quarantine_blacklist_s: int = Field(86_400, gt=0)
+    # A pluggable scorer's probability at or above this blocks a symbol for model_blacklist_s.
+    scorer_threshold: float = Field(0.8, gt=0, le=1)
+    model_blacklist_s: int = Field(43_200, gt=0)
+    # Manual entries without an explicit duration.
+    manual_blacklist_s: int = Field(604_800, gt=0)
+
+
+class RiskSettings(FrozenModel):
+    """Sizing, exits and per-user limits (T1, R1, R3, R4, R6); fractions are of equity."""
+
+    # Equity lost if the stop is hit, before market-state and volatility scaling.
+    risk_per_trade: float = Field(0.01, gt=0, le=0.2)
+    # Largest single position as a share of equity, whatever the stop distance.
+    max_position_fraction: float = Field(0.25, gt=0, le=1)
+    # Fee rate reserved from free balance so an order plus its fee always fits.
+    fee_rate: float = Field(0.001, ge=0, lt=0.05)
+    # Size multiplier per market regime (bull, bear, sideways, high_volatility, crash);
+    # a regime not listed uses 1.0, a multiplier of 0 stops new entries in that regime.
+    regime_scale: dict[str, float] = Field(
+        default_factory=lambda: {
+            "bull": 1.0,
+            "sideways": 0.75,
+            "high_volatility": 0.5,
+            "bear": 0.4,
+            "crash": 0.0,
+        }
+    )
+    # Per-bar ATR/price treated as normal; a more volatile symbol is sized down in proportion.
+    target_volatility: float = Field(0.02, gt=0, le=1)
+    min_volatility_scale: float = Field(0.2, gt=0, le=1)
+    # Exits in ATRs: stop distance, trailing distance; take-profit in R (stop distances).
+    stop_atr: float = Field(2.0, gt=0, le=50)
+    take_profit_r: float = Field(3.0, gt=0, le=100)
+    trail_atr: float = Field(3.0, gt=0, le=50)
+    # The trailing stop engages once the position is this many R in profit.
+    trail_activation_r: float = Field(1.0, ge=0, le=100)
+    # Stop widening per regime (noisier markets need room); unlisted regimes use 1.0.
+    regime_stop_scale: dict[str, float] = Field(
+        default_factory=lambda: {"high_volatility": 1.3, "crash": 1.5}
+    )
+    # A position older than this is closed (0: no time exit).
+    max_hold_s: int = Field(7 * 86_400, ge=0)
+    # Partial closes: (profit in R, share of the initial amount) pairs, in rising R order.
+    partial_levels: tuple[tuple[float, float], ...] = ((1.5, 0.5),)
+    # After the first partial close the stop moves to the entry price.
+    breakeven_after_partial: bool = True
+    # Limits (R1), tightened by volatility: divided by max(1, volatility ratio).
+    max_open_positions: int = Field(5, ge=1, le=1_000)
+    max_symbol_exposure: float = Field(0.3, gt=0, le=1)
+    max_total_exposure: float = Field(0.95, gt=0, le=1)
+    daily_loss_limit: float = Field(0.05, gt=0, le=1)
+    # Drawdown from peak equity that stops all new entries (kill switch).
+    max_drawdown: float = Field(0.2, gt=0, le=1)
+    # Monitor alerts: within this share of the stop distance, the drawdown alert level,
+    # and a liquidity drop (quote volume vs its average) below this ratio.
+    near_stop_share: float = Field(0.25, gt=0, lt=1)
+    drawdown_alert: float = Field(0.1, gt=0, le=1)
+    liquidity_drop_ratio: float = Field(0.3, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _partials_ordered(self) -> RiskSettings:
+        levels = [r for r, _ in self.partial_levels]
+        if levels != sorted(levels) or any(r <= 0 for r in levels):
+            raise ValueError("partial_levels must have positive R values in rising order")
+        if any(not 0 < share < 1 for _, share in self.partial_levels):
+            raise ValueError("partial close shares must lie in (0, 1)")
+        if sum(share for _, share in self.partial_levels) >= 1:
+            raise ValueError("partial close shares must sum below 1")
+        if any(v < 0 for v in self.regime_scale.values()):
+            raise ValueError("regime_scale values must not be negative")
+        return self
+
+
+class TradingSettings(FrozenModel):
+    """The trader: task pool, balance cache, execution and reconciliation (T2-T7, R5, C3)."""
+
+    # Users handled at once; a slow user holds one slot, never the others.
+    max_concurrent_users: int = Field(64, ge=1, le=10_000)
+    # A user's whole burst gives up after this long (the rest of the users go on).
+    user_timeout_s: float = Field(30.0, gt=0)
+    # Orders in flight per venue from this process (per-IP bound beside the venue limiter).
+    max_orders_in_flight: int = Field(10, ge=1, le=1_000)
+    # Balances are cached this long and refreshed after every fill.
+    balance_ttl_s: float = Field(5.0, ge=0)
+    order_type: Literal["market", "limit"] = "market"
+    # Limit entries are priced this far through the last price (fraction).
+    limit_offset: float = Field(0.001, ge=0, lt=0.1)
+    client_order_id_prefix: str = Field("sb", pattern=r"^[A-Za-z0-9]{1,8}$")
+    # An order not found by client id may still appear: look again with backoff for
+    # this long after creation before declaring it never placed.
+    reconcile_grace_s: float = Field(10.0, ge=0)
+    reconcile_backoff_s: float = Field(0.25, gt=0)
+    reconcile_backoff_max_s: float = Field(2.0, gt=0)
+    # Paper trading: fee and slippage applied to the latest price, starting capital.
+    paper_fee_rate: float = Field(0.001, ge=0, lt=0.05)
+    paper_slippage_bps: float = Field(5.0, ge=0, le=1_000)
+    paper_capital: float = Field(10_000.0, gt=0)
+    quote: str = "USDT"
