@@ -7,7 +7,7 @@ from decimal import Decimal
 import ccxt.async_support as ccxt_async
 import pytest
 
-from simbiot.exchange.simulator import SimulatorServer, ccxt_config
+from simbiot.exchange.simulator import SimulatorConfig, SimulatorServer, ccxt_config
 
 API_KEY = "sim-key"  # the account the ``simulator`` fixture funds
 START_USDT = Decimal("10000")
@@ -222,3 +222,31 @@ async def test_accounts_can_be_added_over_http(simulator: SimulatorServer) -> No
         assert (await client.fetch_balance())["USDT"]["free"] == 250.5
     finally:
         await client.close()
+
+
+async def test_cancel_all_and_order_history(mexc: ccxt_async.mexc) -> None:
+    last = (await mexc.fetch_ticker("BTC/USDT"))["last"]
+    low = float(mexc.price_to_precision("BTC/USDT", last * 0.6))
+    for n in range(3):
+        await mexc.create_order("BTC/USDT", "limit", "buy", 0.01, low, {"clientOrderId": f"h{n}"})
+    await mexc.create_order("BTC/USDT", "market", "buy", 0.001)
+    assert len(await mexc.fetch_open_orders("BTC/USDT")) == 3
+    canceled = await mexc.cancel_all_orders("BTC/USDT")
+    assert len(canceled) == 3
+    assert await mexc.fetch_open_orders("BTC/USDT") == []
+    history = await mexc.fetch_orders("BTC/USDT")
+    assert sorted(o["status"] for o in history) == ["canceled", "canceled", "canceled", "closed"]
+    assert (await mexc.fetch_balance())["USDT"]["used"] == 0
+
+
+async def test_records_are_bounded() -> None:
+    server = SimulatorServer(SimulatorConfig(symbols=3, manual_clock=True, record_limit=10))
+    base_url = await server.start()
+    client = ccxt_async.mexc(ccxt_config(base_url))
+    try:
+        for _ in range(25):
+            await client.fetch_time()
+    finally:
+        await client.close()
+        await server.stop()
+    assert 5 <= len(server.records) <= 10

@@ -43,6 +43,8 @@ class SimulatorConfig:
     not_api_share: float = 0.02
     maker_fee: str = "0.0"
     taker_fee: str = "0.0005"
+    # Request records kept; past this the oldest half is dropped (long load runs).
+    record_limit: int = 200_000
 
     def __post_init__(self) -> None:
         if not 1 <= self.symbols <= 5000:
@@ -53,6 +55,8 @@ class SimulatorConfig:
             raise ValueError(f"timeframe must be one of {', '.join(_BASE_TIMEFRAMES)}")
         if not 10 <= self.history_candles <= 100_000:
             raise ValueError("history_candles must be within 10..100000")
+        if self.record_limit < 2:
+            raise ValueError("record_limit must be at least 2")
         if self.ip_weight_per_minute is not None and self.ip_weight_per_minute < 1:
             raise ValueError("ip_weight_per_minute must be positive")
         for share in (self.listing_share, self.delisting_share, self.not_api_share):

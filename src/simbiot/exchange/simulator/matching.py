@@ -34,6 +34,8 @@ class ExchangeState:
         self.taker_fee = taker_fee
         self.accounts: dict[str, Account] = {}
         self.orders: dict[str, SimOrder] = {}
+        # Open orders by id, so sweeps and listings never scan the whole order history.
+        self._open: dict[str, SimOrder] = {}
         self.trades: dict[str, list[SimTrade]] = {}
         self._by_client: dict[tuple[str, str], str] = {}
         self._order_seq = itertools.count(1)
@@ -90,6 +92,8 @@ class ExchangeState:
         self._take(account, order, levels, base, quote, now)
         self._finish_placement(account, order, base, quote)
         self.orders[order.order_id] = order
+        if order.is_open:
+            self._open[order.order_id] = order
         self._by_client[(api_key, order.client_order_id)] = order.order_id
         return order
 
@@ -239,7 +243,31 @@ class ExchangeState:
         order.locked = ZERO
         order.status = "PARTIALLY_CANCELED" if order.executed_qty > ZERO else "CANCELED"
         order.update_ms = self.markets.clock.now_ms()
+        self._open.pop(order.order_id, None)
         return order
+
+    def cancel_all(self, api_key: str, market_id: str | None) -> list[SimOrder]:
+        """Cancel every open order of the account in one market."""
+        self.markets.resolve(market_id)
+        return [
+            self.cancel(api_key, market_id, {"orderId": o.order_id})
+            for o in self.open_orders(api_key, market_id)
+        ]
+
+    def all_orders(
+        self, api_key: str, market_id: str | None, start_ms: int, end_ms: int | None
+    ) -> list[SimOrder]:
+        """Return the account's orders of one market placed within the time range."""
+        self.sweep()
+        self.markets.resolve(market_id)
+        return [
+            o
+            for o in self.orders.values()
+            if o.api_key == api_key
+            and o.market_id == market_id
+            and o.time_ms >= start_ms
+            and (end_ms is None or o.time_ms <= end_ms)
+        ]
 
     def open_orders(self, api_key: str, market_id: str | None) -> list[SimOrder]:
         """Return the account's open orders, of one market when given."""
@@ -248,17 +276,19 @@ class ExchangeState:
             self.markets.resolve(market_id)
         return [
             o
-            for o in self.orders.values()
-            if o.api_key == api_key and o.is_open and market_id in (None, o.market_id)
+            for o in self._open.values()
+            if o.api_key == api_key and market_id in (None, o.market_id)
         ]
 
     # --- resting orders -------------------------------------------------------------
     def sweep(self) -> None:
         """Fill resting limit orders on the candles that opened since they were last checked."""
         now_index = self.markets.current_index()
-        for order in [o for o in self.orders.values() if o.is_open]:
+        for order in list(self._open.values()):
             if order.checked_index < now_index:
                 self._sweep_order(order, now_index)
+            if not order.is_open:
+                del self._open[order.order_id]
 
     def _sweep_order(self, order: SimOrder, now_index: int) -> None:
         assert order.price is not None

@@ -28,12 +28,17 @@ class Pipeline:
     """Counts, records, limits and breaks requests as configured."""
 
     def __init__(
-        self, markets: Markets, faults: FaultBook, limiter: IpWeightLimiter | None
+        self,
+        markets: Markets,
+        faults: FaultBook,
+        limiter: IpWeightLimiter | None,
+        record_limit: int = 200_000,
     ) -> None:
         self._m = markets
         self._faults = faults
         self._limiter = limiter
         self.records: list[RequestRecord] = []
+        self._record_limit = record_limit
         self.in_flight = 0
         self.max_in_flight = 0
 
@@ -64,6 +69,8 @@ class Pipeline:
             in_flight=self.in_flight,
             symbol=symbol,
         )
+        if len(self.records) >= self._record_limit:
+            del self.records[: self._record_limit // 2]
         self.records.append(record)
         try:
             response = await self._respond(request, handler, route, symbol, weight)

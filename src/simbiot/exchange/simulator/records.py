@@ -19,6 +19,7 @@ ROUTE_WEIGHTS: dict[str, int] = {
     "account": 10,
     "order": 1,
     "openOrders": 3,
+    "allOrders": 10,
     "myTrades": 10,
     "capital": 10,
     "contract": 1,

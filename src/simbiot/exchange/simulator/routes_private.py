@@ -33,7 +33,10 @@ class PrivateRoutes:
         order.add_route("POST", self.new_order)
         order.add_route("GET", self.query_order)
         order.add_route("DELETE", self.cancel_order)
-        app.router.add_get(prefix + "/openOrders", self.open_orders, name="openOrders")
+        open_orders = app.router.add_resource(prefix + "/openOrders", name="openOrders")
+        open_orders.add_route("GET", self.open_orders)
+        open_orders.add_route("DELETE", self.cancel_open_orders)
+        app.router.add_get(prefix + "/allOrders", self.all_orders, name="allOrders")
         app.router.add_get(prefix + "/myTrades", self.my_trades, name="myTrades")
         app.router.add_get(prefix + "/capital/config/getall", self.currencies, name="capital")
 
@@ -112,6 +115,21 @@ class PrivateRoutes:
         account, params = await self._authenticate(request, "openOrders")
         orders = self._state.open_orders(account.api_key, params.get("symbol") or None)
         return ok([o.to_json() for o in orders])
+
+    async def cancel_open_orders(self, request: web.Request) -> web.Response:
+        """Cancel every open order of the account in ``symbol``."""
+        account, params = await self._authenticate(request, "openOrders")
+        orders = self._state.cancel_all(account.api_key, params.get("symbol"))
+        return ok([o.to_json() for o in orders])
+
+    async def all_orders(self, request: web.Request) -> web.Response:
+        """Return the account's orders of ``symbol`` (open and closed), oldest first."""
+        account, params = await self._authenticate(request, "allOrders")
+        start = int_param(params, "startTime", 0) or 0
+        end = int_param(params, "endTime")
+        limit = min(max(int_param(params, "limit", 500) or 500, 1), 1000)
+        orders = self._state.all_orders(account.api_key, params.get("symbol"), start, end)
+        return ok([o.to_json() for o in orders[-limit:]])
 
     async def my_trades(self, request: web.Request) -> web.Response:
         """Return the account's fills of one market, oldest first."""

@@ -79,7 +79,7 @@ class SimulatorServer:
             if config.ip_weight_per_minute is not None
             else None
         )
-        self._pipeline = Pipeline(self.markets, self.faults, limiter)
+        self._pipeline = Pipeline(self.markets, self.faults, limiter, config.record_limit)
         self._runner: web.AppRunner | None = None
         self.base_url: str | None = None
 
