@@ -18,11 +18,11 @@ from simbiot.cli.context import cli_context
 from simbiot.config import Settings
 from simbiot.data.candle_store import ParquetCandleStore
 from simbiot.data.importer import import_path
-from simbiot.data.services import open_data_services
 from simbiot.data.store_port import CandleStore
 from simbiot.data.sync_report import SyncReport
 from simbiot.domain.clock import LiveClock
 from simbiot.domain.errors import SimbiotError
+from simbiot.services.session import open_container
 
 __all__ = ["parse_since", "register"]
 
@@ -78,16 +78,16 @@ async def _download(
     symbols: list[str] | None,
     exchange_url: str | None,
 ) -> SyncReport:
-    async with open_data_services(
-        settings, exchange=exchange, timeframe=timeframe, exchange_url=exchange_url
-    ) as svc:
+    async with open_container(settings, exchange=exchange, exchange_url=exchange_url) as c:
+        sync = await c.candle_sync(timeframe=timeframe)
         with _progress(console) as bar:
-            task = bar.add_task(f"{svc.market_data.exchange} {svc.store.timeframe}", total=None)
+            tf = timeframe or settings.data.timeframe
+            task = bar.add_task(f"{c.venue(None)} {tf}", total=None)
 
             def advance(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            return await svc.sync.run(symbols, since_ms=since_ms, progress=advance)
+            return await sync.run(symbols, since_ms=since_ms, progress=advance)
 
 
 def _list_stores(root: Path) -> list[tuple[str, str, int, int, int]]:
@@ -217,10 +217,12 @@ async def _symbols(
     exchange: str | None,
     exchange_url: str | None,
 ) -> None:
-    async with open_data_services(settings, exchange=exchange, exchange_url=exchange_url) as svc:
+    async with open_container(settings, exchange=exchange, exchange_url=exchange_url) as c:
+        venue = c.venue(None)
+        quarantine = await c.quarantine()
         if problems:
-            entries = await svc.quarantine.entries()
-            table = Table(title=f"{svc.market_data.exchange}: {len(entries)} problem symbols")
+            entries = await quarantine.entries()
+            table = Table(title=f"{venue}: {len(entries)} problem symbols")
             for col in ("symbol", "reason", "until (UTC)", "failures"):
                 table.add_column(col)
             for e in sorted(entries.values(), key=lambda e: e.symbol):
@@ -228,6 +230,6 @@ async def _symbols(
                 table.add_row(e.symbol, e.reason, until, str(e.failures))
             console.print(table)
             return
-        available = await svc.quarantine.available(await svc.universe.symbols())
-        console.print(f"{svc.market_data.exchange}: {len(available)} available symbols")
+        available = await quarantine.available(await c.universe().symbols())
+        console.print(f"{venue}: {len(available)} available symbols")
         console.print(" ".join(available))
