@@ -1,0 +1,1 @@
+"""Risk: pure sizing, exits, partial closes and per-user limits (no I/O)."""
