@@ -22,6 +22,10 @@ def ccxt_config(
     For ``mexc`` the simulator also answers the contract-detail request ccxt makes while
     loading markets (with an empty list). For ``binance``, only spot markets and no
     currency (sapi) request are asked for; Binance routes live under ``/binance``.
+
+    ccxt's ``fetch_ohlcv(since=...)`` bounds its request by the local wall clock; the
+    simulated clock therefore starts in the past by default (30 days), so klines are never
+    cut short while simulated time stays behind the wall clock.
     """
     cls = getattr(ccxt, exchange)
     target = base_url.rstrip("/") + ("/binance" if exchange == "binance" else "")

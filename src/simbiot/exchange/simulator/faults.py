@@ -7,6 +7,19 @@ Compact grammar (``simbiot sim serve --faults``), comma-separated specs::
     amount := a probability ("0.1") or a count ("3x": the next three matching requests)
     option := "delay=" seconds | "retry=" seconds | "symbol=" BASE/QUOTE
 
+Route names: ``ping``, ``time``, ``exchangeInfo``, ``depth``, ``klines``, ``ticker``,
+``bookTicker``, ``tickerPrice``, ``contract``, ``account``, ``order`` (new, query and cancel),
+``openOrders``, ``allOrders``, ``myTrades``, ``capital``; Binance: ``binance_klines``,
+``binance_ticker_24hr``, ``binance_exchangeInfo``, ``binance_time``, ``binance_ping``;
+CoinGecko: ``coins_list``, ``coins_markets``, ``coingecko_ping``.
+
+Kinds: ``timeout`` (hold ``delay`` seconds, then 504), ``latency`` (hold, then answer),
+``http_429`` / ``http_418`` (with Retry-After), ``http_5xx``, ``maintenance`` (503 with
+MEXC's maintenance body), ``malformed_json`` (truncated 200 body), ``wrong_type`` (values of
+the wrong JSON type), ``lost_response`` (the request takes effect, the connection is closed
+without an answer), ``clock_skew`` (the server clock runs ``delay`` seconds off: server time
+and the recvWindow check).
+
 Examples: ``klines:http_429:0.1``, ``order:lost_response:1x``, ``*:latency:1:delay=0.2``,
 ``ticker:wrong_type:1:symbol=ETH/USDT``, ``*:clock_skew:1:delay=30``.
 """
