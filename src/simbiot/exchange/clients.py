@@ -21,9 +21,11 @@ from simbiot.domain.errors import ConfigError
 from simbiot.exchange.ccxt.factory import Credentials, create_client
 from simbiot.exchange.ccxt.market_data import CcxtMarketData
 from simbiot.exchange.ccxt.trading import CcxtTrading
+from simbiot.exchange.metrics import ExchangeMetrics
 from simbiot.exchange.pool import ConnectionPool
 from simbiot.exchange.retry import RetryPolicy
 from simbiot.exchange.throttle import RateLimiter
+from simbiot.observability.metrics import Metrics
 
 __all__ = ["ClientFactory", "ClientRegistry", "CredentialsProvider"]
 
@@ -53,12 +55,14 @@ class ClientRegistry:
         *,
         credentials: CredentialsProvider | None = None,
         client_factory: ClientFactory = create_client,
+        metrics: Metrics | None = None,
     ) -> None:
         self._settings = settings
         self._limiter = limiter
         self._clock = clock
         self._credentials = credentials
         self._factory = client_factory
+        self._metrics = ExchangeMetrics.create(metrics) if metrics is not None else None
         self._pools: dict[str, ConnectionPool] = {}
         self._public: dict[str, CcxtMarketData] = {}
         self._private: OrderedDict[PrivateKey, _Private] = OrderedDict()
@@ -91,7 +95,14 @@ class ClientRegistry:
             pool = self.pool(venue)
             client = self._factory(venue, settings, session=pool.session())
             md = CcxtMarketData(
-                client, venue, settings, self._limiter, pool, self._retry(settings), self._clock
+                client,
+                venue,
+                settings,
+                self._limiter,
+                pool,
+                self._retry(settings),
+                self._clock,
+                metrics=self._metrics,
             )
             self._public[venue] = md
         return md
@@ -136,6 +147,7 @@ class ClientRegistry:
             self._clock,
             account=f"{user_id}:{account_id}",
             markets_from=self.market_data(venue),
+            metrics=self._metrics,
         )
 
     async def _enforce_bound(self, venue: str) -> None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
 from simbiot.config.sections import (
@@ -20,6 +21,7 @@ from simbiot.domain.clock import LiveClock
 from simbiot.exchange.ccxt.factory import Credentials
 from simbiot.exchange.clients import ClientRegistry
 from simbiot.exchange.throttle import MemoryRateLimiter
+from simbiot.observability.metrics import Metrics
 
 simulator = pytest.importorskip("simbiot.exchange.simulator")
 
@@ -34,6 +36,7 @@ class Venue:
     base_url: str
     registry: ClientRegistry
     settings: ExchangeSettings
+    metrics: Metrics
 
     def records(self, route: str) -> list[Any]:
         """Requests the simulator received on ``route``."""
@@ -58,13 +61,16 @@ async def credentials(venue: str, user_id: str, account_id: str) -> Credentials:
     return Credentials(SecretStr(KEY), SecretStr(SECRET))
 
 
-def make_registry(settings: ExchangeSettings, venue: str = "mexc") -> ClientRegistry:
+def make_registry(
+    settings: ExchangeSettings, venue: str = "mexc", metrics: Metrics | None = None
+) -> ClientRegistry:
     clock = LiveClock()
     return ClientRegistry(
         ExchangesSettings(default=venue, venues={venue: settings}),
         MemoryRateLimiter(clock),
         clock,
         credentials=credentials,
+        metrics=metrics,
     )
 
 
@@ -79,7 +85,10 @@ async def start_venue(
     base_url = await server.start(host="127.0.0.1", port=0)
     server.add_account(KEY, SECRET, {"USDT": Decimal("10000")})
     settings = venue_settings(base_url, **settings_over)
-    return Venue(server, base_url, make_registry(settings), settings), server
+    metrics = Metrics(registry=CollectorRegistry())
+    return Venue(
+        server, base_url, make_registry(settings, metrics=metrics), settings, metrics
+    ), server
 
 
 @pytest.fixture

@@ -29,6 +29,11 @@ async def test_at_most_ten_requests_in_flight_for_200_callers(venue: Venue) -> N
     assert venue.server.max_in_flight <= 10
     assert venue.server.max_in_flight >= 8  # the bound is used, not just respected
     assert venue.registry.pool("mexc").peak_in_flight <= 10
+    ok = venue.metrics.registry.get_sample_value(
+        "simbiot_exchange_requests_total", {"venue": "mexc", "endpoint": "ohlcv", "outcome": "ok"}
+    )
+    assert ok is not None
+    assert ok == len(venue.records("klines")) - len(failures)
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ from typing import Any
 import ccxt
 import pytest
 from exchange_fakes import FakeCcxt, spot_market
+from prometheus_client import CollectorRegistry
 
 from simbiot.config.sections import ExchangeSettings, RateLimitSettings, RetrySettings
 from simbiot.domain.clock import SimulatedClock
@@ -18,10 +19,12 @@ from simbiot.domain.errors import (
     RateLimited,
 )
 from simbiot.exchange.ccxt.market_data import CcxtMarketData
+from simbiot.exchange.metrics import ExchangeMetrics
 from simbiot.exchange.pool import ConnectionPool
 from simbiot.exchange.ports import MarketDataPort
 from simbiot.exchange.retry import RetryPolicy
 from simbiot.exchange.throttle import MemoryRateLimiter
+from simbiot.observability.metrics import Metrics
 
 HOUR = 3_600_000
 ROW = [0, 10.0, 12.0, 9.0, 11.0, 5.0]
@@ -162,3 +165,33 @@ async def test_unsupported_timeframe_is_refused_before_any_request(client: FakeC
     with pytest.raises(ConfigError, match="timeframe"):
         await md.fetch_ohlcv("BTC/USDT", "1M")
     assert client.calls == []
+
+
+async def test_requests_are_measured(client: FakeCcxt) -> None:
+    clock = SimulatedClock(10 * HOUR)
+    metrics = Metrics(registry=CollectorRegistry())
+    settings = ExchangeSettings(retry=RetrySettings(attempts=2, base_delay_s=0.1))
+    md = CcxtMarketData(
+        client,
+        "mexc",
+        settings,
+        MemoryRateLimiter(clock),
+        ConnectionPool("mexc", 10),
+        RetryPolicy(settings.retry, clock),
+        clock,
+        metrics=ExchangeMetrics.create(metrics),
+    )
+    client.script["fetch_ohlcv"] += [ccxt.RequestTimeout("t"), rows(1)]
+    await md.fetch_ohlcv("BTC/USDT", "1h")
+    reg = metrics.registry
+
+    def count(endpoint: str, outcome: str) -> float | None:
+        labels = {"venue": "mexc", "endpoint": endpoint, "outcome": outcome}
+        return reg.get_sample_value("simbiot_exchange_requests_total", labels)
+
+    assert count("ohlcv", "NetworkError") == 1
+    assert count("ohlcv", "ok") == 1
+    assert count("markets", "ok") == 1
+    waits = reg.get_sample_value("simbiot_exchange_throttle_wait_seconds_count", {"venue": "mexc"})
+    assert waits == 3
+    assert b"simbiot_exchange_request_seconds" in metrics.render()

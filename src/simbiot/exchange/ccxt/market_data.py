@@ -17,6 +17,7 @@ from simbiot.exchange.ccxt.gateway import Gateway
 from simbiot.exchange.ccxt.markets import parse_markets
 from simbiot.exchange.ccxt.ohlcv import parse_ohlcv
 from simbiot.exchange.ccxt.tickers import parse_tickers
+from simbiot.exchange.metrics import ExchangeMetrics
 from simbiot.exchange.pool import ConnectionPool
 from simbiot.exchange.retry import RetryPolicy
 from simbiot.exchange.throttle import RateLimiter, ip_limit_id, venue_limits
@@ -38,6 +39,8 @@ class CcxtMarketData:
         pool: ConnectionPool,
         retry: RetryPolicy,
         clock: Clock,
+        *,
+        metrics: ExchangeMetrics | None = None,
     ) -> None:
         self._client = client
         self._venue = venue
@@ -45,7 +48,7 @@ class CcxtMarketData:
         self._clock = clock
         if not limiter.is_registered(ip_limit_id(venue)):
             limiter.register(*venue_limits(self._caps, settings.rate_limit))
-        self._gateway = Gateway(self._caps, limiter, pool, retry)
+        self._gateway = Gateway(self._caps, limiter, pool, retry, metrics=metrics)
         self._markets: dict[str, MarketInfo] | None = None
         self._lock = asyncio.Lock()
         self.dropped_rows = 0

@@ -29,6 +29,7 @@ from simbiot.exchange.ccxt.errors import translating
 from simbiot.exchange.ccxt.gateway import Gateway
 from simbiot.exchange.ccxt.market_data import CcxtMarketData
 from simbiot.exchange.ccxt.orders import parse_balance, parse_order, parse_trade
+from simbiot.exchange.metrics import ExchangeMetrics
 from simbiot.exchange.pool import ConnectionPool
 from simbiot.exchange.retry import RetryPolicy
 from simbiot.exchange.throttle import (
@@ -60,6 +61,7 @@ class CcxtTrading:
         *,
         account: str,
         markets_from: CcxtMarketData | None = None,
+        metrics: ExchangeMetrics | None = None,
     ) -> None:
         self._client = client
         self._venue = venue
@@ -72,7 +74,9 @@ class CcxtTrading:
             limiter.register(*account_limits(self._caps, account, settings.rate_limit))
         self._account_limit = account_limit_id(venue, account)
         self._orders_limit = orders_limit_id(venue, account)
-        self._gateway = Gateway(self._caps, limiter, pool, retry, limit_id=self._account_limit)
+        self._gateway = Gateway(
+            self._caps, limiter, pool, retry, limit_id=self._account_limit, metrics=metrics
+        )
 
     @property
     def exchange(self) -> str:
