@@ -7,6 +7,7 @@ from simbiot.storage.tables.accounts import ExchangeAccountRow
 from simbiot.storage.tables.audit import AuditRow, SymbolProblemRow
 from simbiot.storage.tables.orders import FillRow, OrderRow
 from simbiot.storage.tables.positions import PositionRow
+from simbiot.storage.tables.signals import SignalRow as SignalRow
 from simbiot.storage.tables.strategies import BOT_MODES, BotRow, StrategyRow
 from simbiot.storage.tables.users import ROLES, UserRow, UserSettingsRow
 
