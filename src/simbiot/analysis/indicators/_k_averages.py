@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from simbiot.analysis.indicators._jit import kernel
+from simbiot.analysis.indicators._k_streams import BLOCK, ema_block, macd_block, sma_block
 from simbiot.analysis.indicators._segments import mask_finite, next_segment
 
 NAN = np.nan
@@ -20,82 +21,6 @@ NAN = np.nan
 FLAT_EPS = 1e-14
 # a running variance this far below its sums has lost digits to rounding: rebuild it
 REBUILD_RATIO = 1e-6
-
-
-@kernel
-def sma_clean(x: Any, p: int, out: Any) -> None:
-    """Simple moving average with TA-Lib's running-sum order of operations."""
-    n = x.shape[0]
-    if n < p:
-        return
-    total = 0.0
-    for i in range(p - 1):
-        total += x[i]
-    for i in range(p - 1, n):
-        total += x[i]
-        out[i] = total / p
-        total -= x[i - p + 1]
-
-
-@kernel
-def ema_clean(x: Any, p: int, first: int, out: Any) -> None:
-    """EMA seeded by the mean of the ``p`` values ending at ``first`` (TA-Lib's default seed)."""
-    n = x.shape[0]
-    if first >= n or first < p - 1:
-        return
-    k = 2.0 / (p + 1.0)
-    total = 0.0
-    for i in range(first - p + 1, first + 1):
-        total += x[i]
-    prev = total / p
-    out[first] = prev
-    for i in range(first + 1, n):
-        prev = (x[i] - prev) * k + prev
-        out[i] = prev
-
-
-@kernel
-def macd_clean(
-    x: Any, fast: int, slow: int, signal: int, m_out: Any, s_out: Any, h_out: Any
-) -> None:
-    """MACD as TA-Lib computes it: both EMAs start on the slow EMA's first bar."""
-    n = x.shape[0]
-    if slow < fast:
-        fast, slow = slow, fast
-    start = slow - 1
-    total_lb = start + signal - 1
-    if n <= total_lb:
-        return
-    kf = 2.0 / (fast + 1.0)
-    ks = 2.0 / (slow + 1.0)
-    kg = 2.0 / (signal + 1.0)
-    sf = 0.0
-    for i in range(start - fast + 1, start + 1):
-        sf += x[i]
-    ss = 0.0
-    for i in range(start + 1):
-        ss += x[i]
-    f = sf / fast
-    s = ss / slow
-    m = f - s
-    acc = m
-    for t in range(start + 1, total_lb + 1):
-        f = (x[t] - f) * kf + f
-        s = (x[t] - s) * ks + s
-        m = f - s
-        acc += m
-    g = acc / signal
-    m_out[total_lb] = m
-    s_out[total_lb] = g
-    h_out[total_lb] = m - g
-    for t in range(total_lb + 1, n):
-        f = (x[t] - f) * kf + f
-        s = (x[t] - s) * ks + s
-        m = f - s
-        g = (m - g) * kg + g
-        m_out[t] = m
-        s_out[t] = g
-        h_out[t] = m - g
 
 
 @kernel
@@ -147,47 +72,6 @@ def std_clean(x: Any, p: int, out: Any, mean_out: Any) -> None:
 
 
 @kernel
-def sma_row(x: Any, valid: Any, p: int, out: Any) -> None:
-    """SMA of one row under the gap rule."""
-    out[:] = NAN
-    s = 0
-    while True:
-        s, e = next_segment(valid, s)
-        if s >= x.shape[0]:
-            return
-        sma_clean(x[s:e], p, out[s:e])
-        s = e
-
-
-@kernel
-def ema_row(x: Any, valid: Any, p: int, out: Any) -> None:
-    """EMA of one row under the gap rule."""
-    out[:] = NAN
-    s = 0
-    while True:
-        s, e = next_segment(valid, s)
-        if s >= x.shape[0]:
-            return
-        ema_clean(x[s:e], p, p - 1, out[s:e])
-        s = e
-
-
-@kernel
-def macd_row(x: Any, valid: Any, fast: int, slow: int, signal: int, m: Any, g: Any, h: Any) -> None:
-    """MACD line, signal and histogram of one row under the gap rule."""
-    m[:] = NAN
-    g[:] = NAN
-    h[:] = NAN
-    s = 0
-    while True:
-        s, e = next_segment(valid, s)
-        if s >= x.shape[0]:
-            return
-        macd_clean(x[s:e], fast, slow, signal, m[s:e], g[s:e], h[s:e])
-        s = e
-
-
-@kernel
 def std_row(x: Any, valid: Any, p: int, out: Any) -> None:
     """Rolling population standard deviation of one row under the gap rule."""
     out[:] = NAN
@@ -201,13 +85,9 @@ def std_row(x: Any, valid: Any, p: int, out: Any) -> None:
 
 
 @kernel
-def bbands_row(
-    x: Any, valid: Any, p: int, nbdev: float, up: Any, mid: Any, lo: Any, std: Any
-) -> None:
-    """Bollinger bands of one row (middle = SMA, width = ``nbdev`` population deviations)."""
-    sma_row(x, valid, p, mid)
-    std_row(x, valid, p, std)
-    for t in range(x.shape[0]):
+def bands_from_std(mid: Any, std: Any, nbdev: float, up: Any, lo: Any) -> None:
+    """Bollinger bands of one row from its middle line and deviation."""
+    for t in range(mid.shape[0]):
         w = nbdev * std[t]
         up[t] = mid[t] + w
         lo[t] = mid[t] - w
@@ -216,28 +96,22 @@ def bbands_row(
 @kernel
 def sma_2d(x: Any, p: int, out: Any) -> None:
     """SMA of every row."""
-    valid = np.empty(x.shape[1], np.bool_)
-    for i in range(x.shape[0]):
-        mask_finite(x[i], x[i], x[i], x[i], valid)
-        sma_row(x[i], valid, p, out[i])
+    for r0 in range(0, x.shape[0], BLOCK):
+        sma_block(x, r0, min(BLOCK, x.shape[0] - r0), p, out)
 
 
 @kernel
 def ema_2d(x: Any, p: int, out: Any) -> None:
     """EMA of every row."""
-    valid = np.empty(x.shape[1], np.bool_)
-    for i in range(x.shape[0]):
-        mask_finite(x[i], x[i], x[i], x[i], valid)
-        ema_row(x[i], valid, p, out[i])
+    for r0 in range(0, x.shape[0], BLOCK):
+        ema_block(x, r0, min(BLOCK, x.shape[0] - r0), p, out)
 
 
 @kernel
 def macd_2d(x: Any, fast: int, slow: int, signal: int, m: Any, g: Any, h: Any) -> None:
     """MACD of every row."""
-    valid = np.empty(x.shape[1], np.bool_)
-    for i in range(x.shape[0]):
-        mask_finite(x[i], x[i], x[i], x[i], valid)
-        macd_row(x[i], valid, fast, slow, signal, m[i], g[i], h[i])
+    for r0 in range(0, x.shape[0], BLOCK):
+        macd_block(x, r0, min(BLOCK, x.shape[0] - r0), fast, slow, signal, m, g, h)
 
 
 @kernel
@@ -251,9 +125,11 @@ def std_2d(x: Any, p: int, out: Any) -> None:
 
 @kernel
 def bbands_2d(x: Any, p: int, nbdev: float, up: Any, mid: Any, lo: Any) -> None:
-    """Bollinger bands of every row."""
+    """Bollinger bands of every row: SMA ± nbdev rolling deviations."""
     valid = np.empty(x.shape[1], np.bool_)
     std = np.empty(x.shape[1])
+    sma_2d(x, p, mid)
     for i in range(x.shape[0]):
         mask_finite(x[i], x[i], x[i], x[i], valid)
-        bbands_row(x[i], valid, p, nbdev, up[i], mid[i], lo[i], std)
+        std_row(x[i], valid, p, std)
+        bands_from_std(mid[i], std, nbdev, up[i], lo[i])

@@ -1,7 +1,7 @@
-"""The fused kernel: every indicator of the standard set, row by row, in one compiled call.
+"""The fused kernel: every indicator of the standard set in one compiled call.
 
-Each row's inputs (five × T floats) stay in cache while all indicators run over it, and
-all results land in one preallocated block; scratch rows are allocated once per call.
+A block of rows stays in cache while all indicators run over it, and all results land in
+one preallocated block; scratch rows are allocated once per call.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import numpy as np
 from simbiot.analysis.indicators import _k_averages as ka
 from simbiot.analysis.indicators import _k_momentum as km
 from simbiot.analysis.indicators import _k_range as kr
+from simbiot.analysis.indicators import _k_streams as ks
 from simbiot.analysis.indicators import _k_volume as kv
 from simbiot.analysis.indicators._jit import kernel
+from simbiot.analysis.indicators._k_streams import BLOCK
 from simbiot.analysis.indicators._segments import mask_finite, mask_positive
 
 # integer parameter slots, in the order the caller packs them
@@ -38,11 +40,14 @@ N_PARAMS = 21
 def fused_2d(
     o: Any, h: Any, lo: Any, c: Any, v: Any, p: Any, nbdev: float, ann: float, out: Any
 ) -> None:
-    """Fill ``out`` (INDICATOR_NAMES order, symbols, time) with the standard set."""
-    t_len = c.shape[1]
+    """Fill ``out`` (INDICATOR_NAMES order, symbols, time) with the standard set.
+
+    Rows go in blocks: the recurrent indicators stream over the block's rows together,
+    then the window indicators run row by row while the block is still in cache.
+    """
+    s_len, t_len = c.shape
     v_c = np.empty(t_len, np.bool_)
     v_hlc = np.empty(t_len, np.bool_)
-    v_cv = np.empty(t_len, np.bool_)
     v_hlcv = np.empty(t_len, np.bool_)
     v_v = np.empty(t_len, np.bool_)
     v_pc = np.empty(t_len, np.bool_)
@@ -51,57 +56,47 @@ def fused_2d(
     s1 = np.empty(t_len)
     work = np.empty((4, t_len))
     s2 = work[3]
-    for i in range(c.shape[0]):
-        oi, hi, li, ci, vi = o[i], h[i], lo[i], c[i], v[i]
-        mask_finite(ci, ci, ci, ci, v_c)
-        mask_finite(hi, li, ci, ci, v_hlc)
-        mask_finite(ci, vi, ci, vi, v_cv)
-        mask_finite(hi, li, ci, vi, v_hlcv)
-        mask_finite(vi, vi, vi, vi, v_v)
-        mask_positive(ci, ci, ci, ci, v_pc)
-        mask_positive(oi, hi, li, ci, v_pohlc)
-        mask_positive(hi, li, hi, li, v_phl)
-        ka.sma_row(ci, v_c, p[P_SMA], out[0, i])
-        ka.ema_row(ci, v_c, p[P_EMA_FAST], out[1, i])
-        ka.ema_row(ci, v_c, p[P_EMA_SLOW], out[2, i])
-        ka.ema_row(ci, v_c, p[P_EMA_TREND], out[3, i])
-        km.rsi_row(ci, v_c, p[P_RSI], out[4, i])
-        ka.macd_row(
-            ci,
-            v_c,
-            p[P_MACD_FAST],
-            p[P_MACD_SLOW],
-            p[P_MACD_SIGNAL],
-            out[5, i],
-            out[6, i],
-            out[7, i],
+    for r0 in range(0, s_len, BLOCK):
+        nb = min(BLOCK, s_len - r0)
+        ks.sma_block(c, r0, nb, p[P_SMA], out[0])
+        ks.ema_block(c, r0, nb, p[P_EMA_FAST], out[1])
+        ks.ema_block(c, r0, nb, p[P_EMA_SLOW], out[2])
+        ks.ema_block(c, r0, nb, p[P_EMA_TREND], out[3])
+        ks.rsi_block(c, r0, nb, p[P_RSI], out[4])
+        ks.macd_block(
+            c, r0, nb, p[P_MACD_FAST], p[P_MACD_SLOW], p[P_MACD_SIGNAL], out[5], out[6], out[7]
         )
-        ka.bbands_row(ci, v_c, p[P_BB], nbdev, out[8, i], out[9, i], out[10, i], s1)
-        kr.trange_row(hi, li, ci, v_hlc, out[11, i])
-        kr.atr_row(hi, li, ci, v_hlc, p[P_ATR], False, out[12, i])
-        atr_i = out[12, i]
-        natr_i = out[13, i]
-        for t in range(t_len):
-            a = atr_i[t]
-            natr_i[t] = (a / ci[t]) * 100.0 if ci[t] != 0.0 else (a * 0.0)
-        kr.dmi_row(hi, li, ci, v_hlc, p[P_ADX], out[14, i], out[15, i], out[16, i])
-        kv.obv_row(ci, vi, v_cv, out[17, i])
-        km.mfi_row(hi, li, ci, vi, v_hlcv, p[P_MFI], out[18, i])
-        km.stoch_row(
-            hi, li, ci, v_hlc, p[P_FASTK], p[P_SLOWK], p[P_SLOWD], out[19, i], out[20, i], work
-        )
-        km.cci_row(hi, li, ci, v_hlc, p[P_CCI], out[21, i])
-        kr.extremes_row(hi, li, v_hlc, p[P_DONCHIAN], out[22, i], out[23, i], work)
-        up_i, dn_i, mid_i = out[22, i], out[23, i], out[24, i]
-        for t in range(t_len):
-            mid_i[t] = (up_i[t] + dn_i[t]) * 0.5
-        kv.vwap_row(hi, li, ci, vi, v_hlcv, p[P_VWAP], out[25, i], work)
-        km.change_row(ci, v_c, 1, True, out[26, i])
-        if p[P_STD] == p[P_BB]:
-            out[27, i, :] = s1
-        else:
-            ka.std_row(ci, v_c, p[P_STD], out[27, i])
-        kv.cc_vol_row(ci, v_pc, p[P_VOL], ann, out[28, i], s2)
-        kv.parkinson_row(hi, li, v_phl, p[P_VOL], ann, out[29, i], s2)
-        kv.ohlc_vols_row(oi, hi, li, ci, v_pohlc, p[P_VOL], ann, out[30, i], out[31, i], work)
-        kv.zscore_row(vi, v_v, p[P_VOLZ], out[32, i], s2)
+        ks.sma_block(c, r0, nb, p[P_BB], out[9])
+        ks.range_block(h, lo, c, r0, nb, p[P_ATR], out[11], out[12], out[13], True, True, True)
+        ks.dmi_block(h, lo, c, r0, nb, p[P_ADX], out[14], out[15], out[16])
+        ks.obv_block(c, v, r0, nb, out[17])
+        ks.change_block(c, r0, nb, 1, True, out[26])
+        for i in range(r0, r0 + nb):
+            oi, hi, li, ci, vi = o[i], h[i], lo[i], c[i], v[i]
+            mask_finite(ci, ci, ci, ci, v_c)
+            mask_finite(hi, li, ci, ci, v_hlc)
+            mask_finite(hi, li, ci, vi, v_hlcv)
+            mask_finite(vi, vi, vi, vi, v_v)
+            mask_positive(ci, ci, ci, ci, v_pc)
+            mask_positive(oi, hi, li, ci, v_pohlc)
+            mask_positive(hi, li, hi, li, v_phl)
+            ka.std_row(ci, v_c, p[P_BB], s1)
+            ka.bands_from_std(out[9, i], s1, nbdev, out[8, i], out[10, i])
+            km.mfi_row(hi, li, ci, vi, v_hlcv, p[P_MFI], out[18, i])
+            km.stoch_row(
+                hi, li, ci, v_hlc, p[P_FASTK], p[P_SLOWK], p[P_SLOWD], out[19, i], out[20, i], work
+            )
+            km.cci_row(hi, li, ci, v_hlc, p[P_CCI], out[21, i])
+            kr.extremes_row(hi, li, v_hlc, p[P_DONCHIAN], out[22, i], out[23, i], work)
+            up_i, dn_i, mid_i = out[22, i], out[23, i], out[24, i]
+            for t in range(t_len):
+                mid_i[t] = (up_i[t] + dn_i[t]) * 0.5
+            kv.vwap_row(hi, li, ci, vi, v_hlcv, p[P_VWAP], out[25, i], work)
+            if p[P_STD] == p[P_BB]:
+                out[27, i, :] = s1
+            else:
+                ka.std_row(ci, v_c, p[P_STD], out[27, i])
+            kv.cc_vol_row(ci, v_pc, p[P_VOL], ann, out[28, i], s2)
+            kv.parkinson_row(hi, li, v_phl, p[P_VOL], ann, out[29, i], s2)
+            kv.ohlc_vols_row(oi, hi, li, ci, v_pohlc, p[P_VOL], ann, out[30, i], out[31, i], work)
+            kv.zscore_row(vi, v_v, p[P_VOLZ], out[32, i], s2)

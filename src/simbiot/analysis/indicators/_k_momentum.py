@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -10,44 +9,10 @@ import numpy as np
 from simbiot.analysis.indicators._jit import kernel
 from simbiot.analysis.indicators._k_averages import FLAT_EPS
 from simbiot.analysis.indicators._k_range import extremes_clean
+from simbiot.analysis.indicators._k_streams import BLOCK, change_block, rsi_block
 from simbiot.analysis.indicators._segments import mask_finite, next_segment
 
 NAN = np.nan
-
-
-@kernel
-def rsi_clean(x: Any, p: int, out: Any) -> None:
-    """Wilder's RSI with TA-Lib's seed (mean gain/loss of the first ``p`` changes)."""
-    n = x.shape[0]
-    if n <= p:
-        return
-    gain = 0.0
-    loss = 0.0
-    prev = x[0]
-    for t in range(1, p + 1):
-        d = x[t] - prev
-        prev = x[t]
-        if d < 0.0:
-            loss -= d
-        else:
-            gain += d
-    loss /= p
-    gain /= p
-    total = gain + loss
-    out[p] = 100.0 * (gain / total) if total != 0.0 else 0.0
-    for t in range(p + 1, n):
-        d = x[t] - prev
-        prev = x[t]
-        loss *= p - 1
-        gain *= p - 1
-        if d < 0.0:
-            loss -= d
-        else:
-            gain += d
-        loss /= p
-        gain /= p
-        total = gain + loss
-        out[t] = 100.0 * (gain / total) if total != 0.0 else 0.0
 
 
 @kernel
@@ -164,36 +129,6 @@ def mfi_clean(h: Any, lo: Any, c: Any, v: Any, p: int, out: Any, pos_b: Any, neg
 
 
 @kernel
-def pct_change_clean(x: Any, k: int, out: Any) -> None:
-    """(x[t] - x[t-k]) / x[t-k]; 0 where the base is 0 (TA-Lib's ROCP)."""
-    for t in range(k, x.shape[0]):
-        base = x[t - k]
-        out[t] = (x[t] - base) / base if base != 0.0 else 0.0
-
-
-@kernel
-def log_return_clean(x: Any, k: int, out: Any) -> None:
-    """ln(x[t] / x[t-k]); NaN where either price is not positive (no infinities)."""
-    for t in range(k, x.shape[0]):
-        a = x[t]
-        b = x[t - k]
-        out[t] = math.log(a / b) if (a > 0.0 and b > 0.0) else NAN
-
-
-@kernel
-def rsi_row(x: Any, valid: Any, p: int, out: Any) -> None:
-    """RSI of one row under the gap rule."""
-    out[:] = NAN
-    s = 0
-    while True:
-        s, e = next_segment(valid, s)
-        if s >= x.shape[0]:
-            return
-        rsi_clean(x[s:e], p, out[s:e])
-        s = e
-
-
-@kernel
 def stoch_row(
     h: Any, lo: Any, c: Any, valid: Any, fk: int, sk: int, sd: int, k: Any, d: Any, work: Any
 ) -> None:
@@ -239,28 +174,17 @@ def mfi_row(h: Any, lo: Any, c: Any, v: Any, valid: Any, p: int, out: Any) -> No
 
 
 @kernel
-def change_row(x: Any, valid: Any, k: int, log: bool, out: Any) -> None:
-    """n-bar percentage change or log return of one row under the gap rule."""
-    out[:] = NAN
-    s = 0
-    while True:
-        s, e = next_segment(valid, s)
-        if s >= x.shape[0]:
-            return
-        if log:
-            log_return_clean(x[s:e], k, out[s:e])
-        else:
-            pct_change_clean(x[s:e], k, out[s:e])
-        s = e
+def rsi_2d(x: Any, p: int, out: Any) -> None:
+    """RSI of every row."""
+    for r0 in range(0, x.shape[0], BLOCK):
+        rsi_block(x, r0, min(BLOCK, x.shape[0] - r0), p, out)
 
 
 @kernel
-def rsi_2d(x: Any, p: int, out: Any) -> None:
-    """RSI of every row."""
-    valid = np.empty(x.shape[1], np.bool_)
-    for i in range(x.shape[0]):
-        mask_finite(x[i], x[i], x[i], x[i], valid)
-        rsi_row(x[i], valid, p, out[i])
+def change_2d(x: Any, k: int, log: bool, out: Any) -> None:
+    """k-bar percentage change or log return of every row."""
+    for r0 in range(0, x.shape[0], BLOCK):
+        change_block(x, r0, min(BLOCK, x.shape[0] - r0), k, log, out)
 
 
 @kernel
@@ -289,12 +213,3 @@ def mfi_2d(h: Any, lo: Any, c: Any, v: Any, p: int, out: Any) -> None:
     for i in range(c.shape[0]):
         mask_finite(h[i], lo[i], c[i], v[i], valid)
         mfi_row(h[i], lo[i], c[i], v[i], valid, p, out[i])
-
-
-@kernel
-def change_2d(x: Any, k: int, log: bool, out: Any) -> None:
-    """n-bar percentage change or log return of every row."""
-    valid = np.empty(x.shape[1], np.bool_)
-    for i in range(x.shape[0]):
-        mask_finite(x[i], x[i], x[i], x[i], valid)
-        change_row(x[i], valid, k, log, out[i])

@@ -1,4 +1,4 @@
-"""Numba kernels: true range, ATR/NATR, directional movement (+DI, -DI, ADX), rolling extremes."""
+"""Numba kernels: rolling extremes, and the 2-D drivers of true range, ATR/NATR and DMI."""
 
 from __future__ import annotations
 
@@ -7,104 +7,10 @@ from typing import Any
 import numpy as np
 
 from simbiot.analysis.indicators._jit import kernel
+from simbiot.analysis.indicators._k_streams import BLOCK, dmi_block, range_block
 from simbiot.analysis.indicators._segments import mask_finite, next_segment
 
 NAN = np.nan
-
-
-@kernel
-def true_range(h: float, lo: float, prev_close: float) -> float:
-    """Largest of high-low, |prev close - high| and |prev close - low| (TA-Lib's order)."""
-    greatest = h - lo
-    v = abs(prev_close - h)
-    if v > greatest:
-        greatest = v
-    v = abs(prev_close - lo)
-    if v > greatest:
-        greatest = v
-    return greatest
-
-
-@kernel
-def trange_clean(h: Any, lo: Any, c: Any, out: Any) -> None:
-    """True range from the second bar on."""
-    for t in range(1, c.shape[0]):
-        out[t] = true_range(h[t], lo[t], c[t - 1])
-
-
-@kernel
-def atr_clean(h: Any, lo: Any, c: Any, p: int, normalise: bool, out: Any) -> None:
-    """Wilder's ATR (seed = mean of the first ``p`` true ranges); NATR divides by close × 100."""
-    n = c.shape[0]
-    if n <= p:
-        return
-    total = 0.0
-    for t in range(1, p + 1):
-        total += true_range(h[t], lo[t], c[t - 1])
-    atr = total / p
-    for t in range(p, n):
-        if t > p:
-            atr *= p - 1
-            atr += true_range(h[t], lo[t], c[t - 1])
-            atr /= p
-        if normalise:
-            out[t] = (atr / c[t]) * 100.0 if c[t] != 0.0 else 0.0
-        else:
-            out[t] = atr
-
-
-@kernel
-def dmi_clean(h: Any, lo: Any, c: Any, p: int, plus: Any, minus: Any, adx: Any) -> None:
-    """+DI, -DI (from bar ``p``) and ADX (from bar ``2p - 1``) with TA-Lib's Wilder smoothing."""
-    n = c.shape[0]
-    if n <= p:
-        return
-    pdm = 0.0
-    mdm = 0.0
-    tr_s = 0.0
-    sum_dx = 0.0
-    adx_v = 0.0
-    for t in range(1, n):
-        dp = h[t] - h[t - 1]
-        dm = lo[t - 1] - lo[t]
-        tr = true_range(h[t], lo[t], c[t - 1])
-        if t < p:
-            if dm > 0.0 and dp < dm:
-                mdm += dm
-            elif dp > 0.0 and dp > dm:
-                pdm += dp
-            tr_s += tr
-            continue
-        mdm -= mdm / p
-        pdm -= pdm / p
-        if dm > 0.0 and dp < dm:
-            mdm += dm
-        elif dp > 0.0 and dp > dm:
-            pdm += dp
-        tr_s = tr_s - (tr_s / p) + tr
-        if tr_s != 0.0:
-            pdi = 100.0 * (pdm / tr_s)
-            mdi = 100.0 * (mdm / tr_s)
-        else:
-            pdi = 0.0
-            mdi = 0.0
-        plus[t] = pdi
-        minus[t] = mdi
-        di_sum = mdi + pdi
-        have_dx = tr_s != 0.0 and di_sum != 0.0
-        dx = 100.0 * (abs(mdi - pdi) / di_sum) if have_dx else 0.0
-        if t < 2 * p - 1:
-            if have_dx:
-                sum_dx += dx
-        elif t == 2 * p - 1:
-            if have_dx:
-                sum_dx += dx
-            adx_v = sum_dx / p
-            adx[t] = adx_v
-        else:
-            if have_dx:
-                adx_v = ((adx_v * (p - 1)) + dx) / p
-            adx[t] = adx_v
 
 
 @kernel
@@ -142,47 +48,6 @@ def extremes_clean(h: Any, lo: Any, p: int, upper: Any, lower: Any, suf_h: Any, 
 
 
 @kernel
-def trange_row(h: Any, lo: Any, c: Any, valid: Any, out: Any) -> None:
-    """True range of one row under the gap rule."""
-    out[:] = NAN
-    s = 0
-    while True:
-        s, e = next_segment(valid, s)
-        if s >= c.shape[0]:
-            return
-        trange_clean(h[s:e], lo[s:e], c[s:e], out[s:e])
-        s = e
-
-
-@kernel
-def atr_row(h: Any, lo: Any, c: Any, valid: Any, p: int, normalise: bool, out: Any) -> None:
-    """ATR (or NATR) of one row under the gap rule."""
-    out[:] = NAN
-    s = 0
-    while True:
-        s, e = next_segment(valid, s)
-        if s >= c.shape[0]:
-            return
-        atr_clean(h[s:e], lo[s:e], c[s:e], p, normalise, out[s:e])
-        s = e
-
-
-@kernel
-def dmi_row(h: Any, lo: Any, c: Any, valid: Any, p: int, plus: Any, minus: Any, adx: Any) -> None:
-    """+DI, -DI and ADX of one row under the gap rule."""
-    plus[:] = NAN
-    minus[:] = NAN
-    adx[:] = NAN
-    s = 0
-    while True:
-        s, e = next_segment(valid, s)
-        if s >= c.shape[0]:
-            return
-        dmi_clean(h[s:e], lo[s:e], c[s:e], p, plus[s:e], minus[s:e], adx[s:e])
-        s = e
-
-
-@kernel
 def extremes_row(h: Any, lo: Any, valid: Any, p: int, upper: Any, lower: Any, work: Any) -> None:
     """Rolling max/min of one row under the gap rule."""
     upper[:] = NAN
@@ -197,33 +62,6 @@ def extremes_row(h: Any, lo: Any, valid: Any, p: int, upper: Any, lower: Any, wo
 
 
 @kernel
-def trange_2d(h: Any, lo: Any, c: Any, out: Any) -> None:
-    """True range of every row."""
-    valid = np.empty(c.shape[1], np.bool_)
-    for i in range(c.shape[0]):
-        mask_finite(h[i], lo[i], c[i], c[i], valid)
-        trange_row(h[i], lo[i], c[i], valid, out[i])
-
-
-@kernel
-def atr_2d(h: Any, lo: Any, c: Any, p: int, normalise: bool, out: Any) -> None:
-    """ATR (or NATR) of every row."""
-    valid = np.empty(c.shape[1], np.bool_)
-    for i in range(c.shape[0]):
-        mask_finite(h[i], lo[i], c[i], c[i], valid)
-        atr_row(h[i], lo[i], c[i], valid, p, normalise, out[i])
-
-
-@kernel
-def dmi_2d(h: Any, lo: Any, c: Any, p: int, plus: Any, minus: Any, adx: Any) -> None:
-    """+DI, -DI and ADX of every row."""
-    valid = np.empty(c.shape[1], np.bool_)
-    for i in range(c.shape[0]):
-        mask_finite(h[i], lo[i], c[i], c[i], valid)
-        dmi_row(h[i], lo[i], c[i], valid, p, plus[i], minus[i], adx[i])
-
-
-@kernel
 def extremes_2d(h: Any, lo: Any, p: int, upper: Any, lower: Any) -> None:
     """Rolling max of ``h`` and min of ``lo`` for every row."""
     valid = np.empty(h.shape[1], np.bool_)
@@ -231,3 +69,18 @@ def extremes_2d(h: Any, lo: Any, p: int, upper: Any, lower: Any) -> None:
     for i in range(h.shape[0]):
         mask_finite(h[i], lo[i], h[i], lo[i], valid)
         extremes_row(h[i], lo[i], valid, p, upper[i], lower[i], work)
+
+
+@kernel
+def range_2d(h: Any, lo: Any, c: Any, p: int, tr: Any, atr: Any, natr: Any, want: Any) -> None:
+    """True range, ATR and NATR of every row; ``want`` flags which of the three to write."""
+    for r0 in range(0, c.shape[0], BLOCK):
+        nb = min(BLOCK, c.shape[0] - r0)
+        range_block(h, lo, c, r0, nb, p, tr, atr, natr, want[0], want[1], want[2])
+
+
+@kernel
+def dmi_2d(h: Any, lo: Any, c: Any, p: int, plus: Any, minus: Any, adx: Any) -> None:
+    """+DI, -DI and ADX of every row."""
+    for r0 in range(0, c.shape[0], BLOCK):
+        dmi_block(h, lo, c, r0, min(BLOCK, c.shape[0] - r0), p, plus, minus, adx)

@@ -1,4 +1,4 @@
-"""Numba kernels: OBV, rolling VWAP, volume z-score and range-based volatility estimators."""
+"""Numba kernels: rolling VWAP, volume z-score, volatility estimators; the OBV driver."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 
 from simbiot.analysis.indicators._jit import kernel
 from simbiot.analysis.indicators._k_averages import std_clean
+from simbiot.analysis.indicators._k_streams import BLOCK, obv_block
 from simbiot.analysis.indicators._segments import mask_finite, mask_positive, next_segment
 
 NAN = np.nan
@@ -18,24 +19,6 @@ GARMAN_KLASS = 2
 ROGERS_SATCHELL = 3
 _LN2 = math.log(2.0)
 _GK_C = 2.0 * _LN2 - 1.0
-
-
-@kernel
-def obv_clean(c: Any, v: Any, out: Any) -> None:
-    """On-balance volume starting from the segment's first volume (TA-Lib's convention)."""
-    n = c.shape[0]
-    if n == 0:
-        return
-    acc = v[0]
-    prev = c[0]
-    out[0] = acc
-    for t in range(1, n):
-        if c[t] > prev:
-            acc += v[t]
-        elif c[t] < prev:
-            acc -= v[t]
-        out[t] = acc
-        prev = c[t]
 
 
 @kernel
@@ -151,19 +134,6 @@ def cc_vol_clean(c: Any, p: int, ann: float, out: Any, tmp: Any) -> None:
 
 
 @kernel
-def obv_row(c: Any, v: Any, valid: Any, out: Any) -> None:
-    """OBV of one row under the gap rule (restarts from the first volume after a gap)."""
-    out[:] = NAN
-    s = 0
-    while True:
-        s, e = next_segment(valid, s)
-        if s >= c.shape[0]:
-            return
-        obv_clean(c[s:e], v[s:e], out[s:e])
-        s = e
-
-
-@kernel
 def vwap_row(h: Any, lo: Any, c: Any, v: Any, valid: Any, p: int, out: Any, work: Any) -> None:
     """Rolling VWAP of one row under the gap rule."""
     out[:] = NAN
@@ -234,10 +204,8 @@ def ohlc_vols_row(
 @kernel
 def obv_2d(c: Any, v: Any, out: Any) -> None:
     """OBV of every row."""
-    valid = np.empty(c.shape[1], np.bool_)
-    for i in range(c.shape[0]):
-        mask_finite(c[i], v[i], c[i], v[i], valid)
-        obv_row(c[i], v[i], valid, out[i])
+    for r0 in range(0, c.shape[0], BLOCK):
+        obv_block(c, v, r0, min(BLOCK, c.shape[0] - r0), out)
 
 
 @kernel

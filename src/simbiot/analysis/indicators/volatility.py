@@ -37,34 +37,38 @@ def periods_per_year(timeframe: str) -> float:
     return _YEAR_MS / timeframe_ms(timeframe)
 
 
-def trange(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike) -> FloatArray:
-    """Return the true range (TA-Lib TRANGE, first value at bar 1)."""
+def _range(
+    high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, period: int, which: int
+) -> FloatArray:
+    """One of true range (0), ATR (1), NATR (2) from the shared range kernel."""
     (h, lo, c), one_d = as_rows(high, low, close)
     out = np.empty_like(c)
-    kr.trange_2d(h, lo, c, out)
+    want = np.zeros(3, dtype=np.bool_)
+    want[which] = True
+    spare = np.empty((1, 1))  # never written: its flag is off
+    outs = [spare, spare, spare]
+    outs[which] = out
+    kr.range_2d(h, lo, c, period, outs[0], outs[1], outs[2], want)
     return restore(out, one_d)
+
+
+def trange(high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike) -> FloatArray:
+    """Return the true range (TA-Lib TRANGE, first value at bar 1)."""
+    return _range(high, low, close, 1, 0)
 
 
 def atr(
     high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, period: int = 14
 ) -> FloatArray:
     """Return Wilder's average true range (TA-Lib ATR)."""
-    period = check_period("period", period, minimum=1)
-    (h, lo, c), one_d = as_rows(high, low, close)
-    out = np.empty_like(c)
-    kr.atr_2d(h, lo, c, period, False, out)
-    return restore(out, one_d)
+    return _range(high, low, close, check_period("period", period, minimum=1), 1)
 
 
 def natr(
     high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike, period: int = 14
 ) -> FloatArray:
     """Return ATR as a percentage of the close (TA-Lib NATR; 0 where the close is 0)."""
-    period = check_period("period", period, minimum=1)
-    (h, lo, c), one_d = as_rows(high, low, close)
-    out = np.empty_like(c)
-    kr.atr_2d(h, lo, c, period, True, out)
-    return restore(out, one_d)
+    return _range(high, low, close, check_period("period", period, minimum=1), 2)
 
 
 def rolling_std(x: npt.ArrayLike, period: int) -> FloatArray:
