@@ -1,0 +1,5 @@
+"""``python -m simbiot``: the command line."""
+
+from simbiot.cli import main
+
+main()

@@ -1,0 +1,88 @@
+"""The command line end to end: a real process per command, on the embedded default."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _run(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SIMBIOT_")}
+    full_env.update({"SIMBIOT_SIMULATOR__SYMBOLS": "60", "COLUMNS": "160"})
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "simbiot", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_help_lists_every_group(tmp_path: Path) -> None:
+    out = _run(["--help"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    for group in ("version", "config", "db", "data", "symbols", "xray", "demo"):
+        assert group in out.stdout
+
+
+def test_config_show_masks_secrets(tmp_path: Path) -> None:
+    out = _run(
+        ["config", "show"],
+        tmp_path,
+        {"SIMBIOT_SECURITY__JWT_SECRET": "very-secret-jwt", "SIMBIOT_CACHE__TTL__OHLCV": "123"},
+    )
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["cache"]["ttl"]["ohlcv"] == 123
+    assert doc["security"]["jwt_secret"] == "**********"
+    assert "very-secret-jwt" not in out.stdout
+
+
+def test_bad_config_file_exits_2_naming_file_and_field(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("cache:\n  ttl:\n    ohlcv: never\n")
+    out = _run(["--config", str(cfg), "config", "show"], tmp_path)
+    assert out.returncode == 2
+    assert "bad.yaml" in out.stderr
+    assert "cache.ttl.ohlcv" in out.stderr
+
+
+def test_xray_json_on_the_embedded_default(tmp_path: Path) -> None:
+    out = _run(["xray", "--json", "--top", "5"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    for key in ("market_state", "symbols", "scanned", "filtered", "quarantined", "timings"):
+        assert key in doc
+    assert doc["scanned"] > 40
+    assert 0 < len(doc["symbols"]) <= 5
+    assert doc["sync"]["symbols_ok"] == doc["scanned"]
+    scores = [row["score"] for row in doc["symbols"]]
+    assert scores == sorted(scores, reverse=True)
+    # A second run reads the candle store it filled: nothing new to fetch but the open bar.
+    again = _run(["xray", "--json", "--no-sync"], tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["scanned"] == doc["scanned"]
+
+
+def test_demo_says_what_it_did(tmp_path: Path) -> None:
+    out = _run(["demo", "--top", "5"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "database migrated to revision" in text
+    assert "market simulator" in text
+    assert "synced" in text
+    assert "Market X-ray" in text
+    assert (tmp_path / "var" / "simbiot.db").is_file()
+    assert any((tmp_path / "var" / "candles" / "mexc" / "1h").glob("*.parquet"))
