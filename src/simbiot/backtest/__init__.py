@@ -1,0 +1,43 @@
+"""Backtesting (B1, B2) and trade analytics (A8).
+
+Two engines share one fill model and one trade record:
+
+- the **fast path** (:mod:`simbiot.backtest.fastpath`) replays a strategy's vectorised
+  entry/exit masks with numba, for many parameter sets × many symbols at once: what the
+  optimiser and quick backtests use;
+- the **event-driven engine** replays candles through the same signals → risk → execution
+  code as paper and live trading, with a simulated clock. It reuses, unchanged:
+  the fill conventions stated in :mod:`simbiot.backtest.fastpath` (next-open fills,
+  slippage on market fills, intrabar stops with stop-loss priority, fee on notional);
+  :class:`simbiot.backtest.trades.Trade` as its trade record; :mod:`metrics` for every
+  figure; :mod:`audit` to check its trades; :mod:`report` and :mod:`robustness`.
+  Its results agree with the fast path on strategies the fast path supports, which is how
+  it is tested; :func:`simbiot.backtest.fastpath.supports` names the strategies that need it.
+
+Metrics have one implementation (:func:`simbiot.backtest.metrics.compute_metrics`) used by
+backtest, paper and live alike.
+"""
+
+from simbiot.backtest.fastpath import (
+    FastPathSupport,
+    FastResult,
+    FastTrades,
+    GridResult,
+    ema_cross_signals,
+    run_ema_cross_grid,
+    run_signals,
+    supports,
+)
+from simbiot.backtest.settings import BacktestSettings
+
+__all__ = [
+    "BacktestSettings",
+    "FastPathSupport",
+    "FastResult",
+    "FastTrades",
+    "GridResult",
+    "ema_cross_signals",
+    "run_ema_cross_grid",
+    "run_signals",
+    "supports",
+]
