@@ -118,13 +118,16 @@ class ClientRegistry:
         entry = self._private.get(key)
         if entry is None:
             lock = self._creating.setdefault(key, asyncio.Lock())
-            async with lock:
-                entry = self._private.get(key)
-                if entry is None:
-                    entry = _Private(await self._create(key), self._clock.now_ms())
-                    self._private[key] = entry
-                    await self._enforce_bound(venue)
-            self._creating.pop(key, None)
+            try:
+                async with lock:
+                    entry = self._private.get(key)
+                    if entry is None:
+                        entry = _Private(await self._create(key), self._clock.now_ms())
+                        self._private[key] = entry
+                        await self._enforce_bound(venue)
+            finally:
+                if not lock.locked():
+                    self._creating.pop(key, None)
         entry.last_used_ms = self._clock.now_ms()
         self._private.move_to_end(key)
         return entry.trading

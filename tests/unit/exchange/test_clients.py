@@ -8,7 +8,7 @@ from pydantic import SecretStr
 
 from simbiot.config.sections import ExchangeSettings, ExchangesSettings
 from simbiot.domain.clock import SimulatedClock
-from simbiot.domain.errors import ConfigError
+from simbiot.domain.errors import ConfigError, DecryptionError
 from simbiot.exchange.ccxt.factory import Credentials, create_client
 from simbiot.exchange.clients import ClientRegistry
 from simbiot.exchange.throttle import MemoryRateLimiter
@@ -133,4 +133,31 @@ async def test_failing_close_still_frees_the_slot() -> None:
     trading.close = broken  # type: ignore[method-assign]
     await reg.evict("mexc", "u1", "a")
     assert reg.private_count == 0
+    await reg.close_all()
+
+
+async def test_failing_credentials_leave_no_client_and_a_retry_works() -> None:
+    rec = Recorder()
+    calls = 0
+
+    async def flaky(venue: str, user: str, account: str) -> Credentials:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise DecryptionError("wrong key")
+        return await rec.credentials(venue, user, account)
+
+    clock = SimulatedClock()
+    reg = ClientRegistry(
+        ExchangesSettings(),
+        MemoryRateLimiter(clock),
+        clock,
+        credentials=flaky,
+        client_factory=rec.factory,
+    )
+    with pytest.raises(DecryptionError):
+        await reg.trading("mexc", "u1", "a1")
+    assert reg.private_count == 0
+    assert await reg.trading("mexc", "u1", "a1") is not None
+    assert reg.private_count == 1
     await reg.close_all()
