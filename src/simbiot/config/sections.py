@@ -242,6 +242,10 @@ class DataSettings(FrozenModel):
     batch_size: int = Field(50, ge=1, le=1000)
     # A symbol failing this many times in a row is quarantined (G10).
     quarantine_after_failures: int = Field(3, ge=1)
+    # Symbols fetched at once during a sync (the task pool's bound, G2/F3).
+    max_concurrency: int = Field(10, ge=1, le=100)
+    # Candles per request; None = the venue's own maximum (capabilities table).
+    page_limit: int | None = Field(None, ge=1, le=10_000)
 
 
 class NotifySettings(FrozenModel):
@@ -252,10 +256,6 @@ class NotifySettings(FrozenModel):
     messages_per_second_per_chat: float = Field(1.0, gt=0)
 
 
-    # Symbols fetched at once during a sync (the task pool's bound, G2/F3).
-    max_concurrency: int = Field(10, ge=1, le=100)
-    # Candles per request; None = the venue's own maximum (capabilities table).
-    page_limit: int | None = Field(None, ge=1, le=10_000)
 class AnalysisSettings(FrozenModel):
     """The market X-ray: reference symbols, windows and dynamic-threshold multipliers."""
 
