@@ -18,8 +18,11 @@ from simbiot.config.sections import (
     LoggingSettings,
     MetricsSettings,
     NotifySettings,
+    RiskSettings,
     SecuritySettings,
+    SignalsSettings,
     SimulatorSettings,
+    TradingSettings,
 )
 
 __all__ = ["Settings"]
@@ -49,6 +52,9 @@ class Settings(BaseSettings):
     data: DataSettings = DataSettings()
     notify: NotifySettings = NotifySettings()
     analysis: AnalysisSettings = AnalysisSettings()
+    signals: SignalsSettings = SignalsSettings()
+    risk: RiskSettings = RiskSettings()
+    trading: TradingSettings = TradingSettings()
 
     def path(self, relative: Path) -> Path:
         """Resolve ``relative`` under ``app.data_dir`` (absolute paths pass through)."""
