@@ -9,6 +9,7 @@ import typer
 from pydantic import SecretStr
 
 from simbiot.cli.context import cli_context
+from simbiot.config.template import render_template
 
 __all__ = ["register"]
 
@@ -36,5 +37,10 @@ def register(app: typer.Typer) -> None:
         raw = _masked(dict(settings.model_dump(mode="python")))
         # model_dump(mode="python") keeps SecretStr objects, so masking happens before JSON.
         typer.echo(json.dumps(raw, indent=2, default=str, sort_keys=True))
+
+    @group.command("template")
+    def template() -> None:
+        """Print the documented YAML configuration with every default (config/simbiot.yaml)."""
+        typer.echo(render_template(), nl=False)
 
     app.add_typer(group, name="config")
