@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import aiohttp
 import ccxt.async_support as ccxt_async
 import pytest
 
@@ -140,3 +141,32 @@ async def test_listing_appears_mid_run(simulator: SimulatorServer, mexc: ccxt_as
     assert u.symbol(i) in reloaded
     candles = await mexc.fetch_ohlcv(u.symbol(i), "1m", limit=100)
     assert len(candles) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "code"),
+    [
+        ("/api/v3/klines", {"symbol": "BTCUSDT", "interval": "7m"}, 400),
+        ("/api/v3/klines", {"symbol": "BTCUSDT", "interval": "1m", "limit": "many"}, 400),
+        ("/api/v3/klines", {"interval": "1m"}, 400),
+        ("/api/v3/depth", {"symbol": "NOPEUSDT"}, -1121),
+        ("/api/v3/exchangeInfo", {"symbol": "NOPEUSDT"}, -1121),
+        ("/binance/api/v3/klines", {"symbol": "BTCUSDT", "interval": "7m"}, -1120),
+        ("/binance/api/v3/klines", {"interval": "1m"}, -1102),
+    ],
+)
+async def test_bad_requests_get_the_venue_error_body(
+    simulator: SimulatorServer, path: str, params: dict[str, str], code: int
+) -> None:
+    assert simulator.base_url is not None
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(simulator.base_url + path, params=params) as resp,
+    ):
+        assert resp.status == 400
+        assert (await resp.json())["code"] == code
+
+
+async def test_ccxt_sees_bad_interval_as_bad_request(mexc: ccxt_async.mexc) -> None:
+    with pytest.raises(ccxt_async.BadRequest):
+        await mexc.fetch_ohlcv("BTC/USDT", "1M", limit=2)
