@@ -59,7 +59,7 @@ class Signal:
             "config_id": self.config_id,
             "symbol": self.symbol,
             "side": self.side.value,
-            "strength": round(self.strength, 6),
+            "strength": self.strength,
             "reason": self.reason,
             "ts": self.ts,
             "expected_value": self.expected_value,

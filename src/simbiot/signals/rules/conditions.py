@@ -135,7 +135,7 @@ class BoundCondition:
         if vals is None:
             return self.op
         shown = [
-            a.label if a.kind == "number" else f"{a.label}={fmt(a.at(v, r, t))}"
+            a.label if a.kind in ("number", "param") else f"{a.label}={fmt(a.at(v, r, t))}"
             for a, v in zip(self.args, vals, strict=True)
         ]
         x = shown[0]
