@@ -100,3 +100,23 @@ def test_replay_aligns_files_and_derives_listing(tmp_path: Path) -> None:
 def test_replay_without_files_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"no \*_USDT\.parquet"):
         ReplayTape(tmp_path, quote="USDT", start_ms=0, start_index=1, symbols=5)
+
+
+def test_replay_end_delists_early_files_and_holds_the_rest(tmp_path: Path) -> None:
+    from simbiot.exchange.simulator.clock import SimClock
+    from simbiot.exchange.simulator.errors import SimApiError
+    from simbiot.exchange.simulator.market import Markets
+
+    t0 = 1_704_067_200_000
+    _write(tmp_path, "BTC", t0, 30, 40_000.0)
+    _write(tmp_path, "ETH", t0, 10, 2_000.0)
+    start = 1_900_000_000_000
+    tape = ReplayTape(tmp_path, quote="USDT", start_ms=start, start_index=5, symbols=10)
+    markets = Markets(tape, SimClock(start, speed=1.0, manual=True))
+    assert markets.listed() == [0, 1]
+    markets.clock.advance(100 * HOUR)
+    assert markets.current_index() == 29
+    assert markets.listed() == [0]
+    with pytest.raises(SimApiError):
+        markets.resolve("ETHUSDT")
+    assert markets.last_price(0) == pytest.approx(tape.column(29)[3, 0])

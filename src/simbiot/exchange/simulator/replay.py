@@ -2,8 +2,9 @@
 
 Data row ``k`` (the first timestamp in any file plus ``k`` timeframes) becomes candle ``k``
 of the simulation, so the simulated market's history and future are the files' own,
-shifted in time. A market trades from its first to its last row; past the files' end every
-market is delisted.
+shifted in time. A market trades from its first to its last row (a file that ends early is
+a delisting); once every file has ended, simulated time runs on but the market stands still
+at its last candle.
 """
 
 from __future__ import annotations
