@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from simbiot.config.sections import DatabaseSettings
 from simbiot.storage.database import Database
+
+# The blacklist cases and market frames of the unit tests run unchanged against Redis and
+# the databases here; they live beside the unit tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "signals"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
