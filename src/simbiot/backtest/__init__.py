@@ -28,16 +28,31 @@ from simbiot.backtest.fastpath import (
     run_signals,
     supports,
 )
+from simbiot.backtest.metrics import Metrics, compute_metrics, compute_metrics_async, drawdown
+from simbiot.backtest.result import BacktestResult, result_from_fast
+from simbiot.backtest.runner import ProgressFn, run_backtest, run_backtest_async
 from simbiot.backtest.settings import BacktestSettings
+from simbiot.backtest.trades import Trade, trades_from_fast
 
 __all__ = [
+    "BacktestResult",
     "BacktestSettings",
     "FastPathSupport",
     "FastResult",
     "FastTrades",
     "GridResult",
+    "Metrics",
+    "ProgressFn",
+    "Trade",
+    "compute_metrics",
+    "compute_metrics_async",
+    "drawdown",
     "ema_cross_signals",
+    "result_from_fast",
+    "run_backtest",
+    "run_backtest_async",
     "run_ema_cross_grid",
     "run_signals",
     "supports",
+    "trades_from_fast",
 ]
