@@ -6,6 +6,7 @@ one preallocated block; scratch rows are allocated once per call.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -50,7 +51,8 @@ def fused_2d(
     v_hlc = np.empty(t_len, np.bool_)
     v_hlcv = np.empty(t_len, np.bool_)
     v_v = np.empty(t_len, np.bool_)
-    v_pc = np.empty(t_len, np.bool_)
+    v_lr = np.empty(t_len, np.bool_)
+    root_ann = math.sqrt(ann)
     v_pohlc = np.empty(t_len, np.bool_)
     v_phl = np.empty(t_len, np.bool_)
     s1 = np.empty(t_len)
@@ -77,7 +79,6 @@ def fused_2d(
             mask_finite(hi, li, ci, ci, v_hlc)
             mask_finite(hi, li, ci, vi, v_hlcv)
             mask_finite(vi, vi, vi, vi, v_v)
-            mask_positive(ci, ci, ci, ci, v_pc)
             mask_positive(oi, hi, li, ci, v_pohlc)
             mask_positive(hi, li, hi, li, v_phl)
             ka.std_row(ci, v_c, p[P_BB], s1)
@@ -96,7 +97,14 @@ def fused_2d(
                 out[27, i, :] = s1
             else:
                 ka.std_row(ci, v_c, p[P_STD], out[27, i])
-            kv.cc_vol_row(ci, v_pc, p[P_VOL], ann, out[28, i], s2)
+            # the log-return layer already holds every return the estimator needs, with
+            # NaN exactly where a close is missing or not positive: no second logarithm
+            lr_i = out[26, i]
+            mask_finite(lr_i, lr_i, lr_i, lr_i, v_lr)
+            ka.std_row(lr_i, v_lr, p[P_VOL], out[28, i])
+            cc_i = out[28, i]
+            for t in range(t_len):
+                cc_i[t] *= root_ann
             kv.parkinson_row(hi, li, v_phl, p[P_VOL], ann, out[29, i], s2)
             kv.ohlc_vols_row(oi, hi, li, ci, v_pohlc, p[P_VOL], ann, out[30, i], out[31, i], work)
             kv.zscore_row(vi, v_v, p[P_VOLZ], out[32, i], s2)
