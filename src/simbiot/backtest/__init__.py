@@ -18,6 +18,7 @@ Metrics have one implementation (:func:`simbiot.backtest.metrics.compute_metrics
 backtest, paper and live alike.
 """
 
+from simbiot.backtest.audit import AuditReport, Violation, audit_trades
 from simbiot.backtest.fastpath import (
     FastPathSupport,
     FastResult,
@@ -35,6 +36,7 @@ from simbiot.backtest.settings import BacktestSettings
 from simbiot.backtest.trades import Trade, trades_from_fast
 
 __all__ = [
+    "AuditReport",
     "BacktestResult",
     "BacktestSettings",
     "FastPathSupport",
@@ -44,6 +46,8 @@ __all__ = [
     "Metrics",
     "ProgressFn",
     "Trade",
+    "Violation",
+    "audit_trades",
     "compute_metrics",
     "compute_metrics_async",
     "drawdown",
