@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from simbiot.config import Settings
 from simbiot.domain.clock import Clock, LiveClock
-from simbiot.exchange.simulator import SimulatorConfig, SimulatorServer
+from simbiot.exchange.simulator import SimulatorConfig, SimulatorServer, parse_faults
 
 __all__ = ["EmbeddedMarket", "VenueClock", "embedded_market", "needs_simulator"]
 
@@ -80,11 +80,16 @@ async def embedded_market(settings: Settings) -> AsyncIterator[EmbeddedMarket]:
         yield EmbeddedMarket(settings, LiveClock(), None)
         return
     sim = settings.simulator
-    history = max(1_000, settings.analysis.window + 100, settings.data.history_candles + 100)
+    # The venue's base candle is the analysed timeframe, with enough history for a window.
+    history = max(
+        sim.history_candles, settings.analysis.window + 100, settings.data.history_candles + 100
+    )
     config = SimulatorConfig.from_settings(
         sim, timeframe=settings.data.timeframe, history_candles=history
     )
     server = SimulatorServer(config)
+    for fault in parse_faults(sim.faults):
+        server.faults.add(fault)
     # An ephemeral port: the embedded simulator must never collide with a running one.
     base_url = await server.start(host=sim.host, port=0)
     log.info("market simulator serving %d symbols at %s", config.symbols, base_url)
