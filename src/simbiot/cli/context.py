@@ -10,6 +10,8 @@ from rich.console import Console
 
 from simbiot.config import Settings, load_settings
 from simbiot.domain.errors import ConfigError
+from simbiot.observability.logging import LoggingHandle
+from simbiot.observability.setup import setup_logging
 
 __all__ = ["CliContext", "cli_context"]
 
@@ -23,15 +25,21 @@ class CliContext:
     console: Console
     err_console: Console
     _settings: Settings | None = None
+    _logging: LoggingHandle | None = None
 
     def settings(self) -> Settings:
-        """Load the settings once; exit with code 2 and a clear message when they are bad."""
+        """Load the settings once; exit with code 2 and a clear message when they are bad.
+
+        Logging is configured on first load: the rotating file under the data dir gets
+        everything, the console only warnings (commands print their own output).
+        """
         if self._settings is None:
             try:
                 self._settings = load_settings(self.config_file, self.env_file)
             except ConfigError as exc:
                 self.err_console.print(f"[red]configuration error[/red]\n{exc}")
                 raise typer.Exit(2) from exc
+            self._logging = setup_logging(self._settings, console=False)
         return self._settings
 
 
