@@ -1,0 +1,1 @@
+"""Execution: order state machine, paper and live executors, reconciliation, monitor, trader."""

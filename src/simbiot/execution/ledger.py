@@ -1,0 +1,238 @@
+"""The order ledger: rows written before sending, venue reports applied in one transaction.
+
+A venue report updates the order row, books each new trade once (unique trade id) and
+moves the position by exactly the trades that were new, all in the same transaction: a
+report seen twice, or replayed after a restart, changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from simbiot.domain.errors import NotFound
+from simbiot.execution.model import ExecutionResult, OrderKey, OrderRequest, PositionLevels
+from simbiot.execution.positions import FillFacts, apply_fill
+from simbiot.execution.state import IN_FLIGHT, OrderState, transition
+from simbiot.storage.database import Database
+from simbiot.storage.repositories import fills, orders
+from simbiot.storage.tables import OrderRow
+
+__all__ = ["Ledger", "TradeFacts", "VenueReport", "key_of"]
+
+ZERO = Decimal(0)
+
+
+def key_of(row: OrderRow) -> OrderKey:
+    """Return the ledger key of an order row."""
+    return OrderKey(row.user_id, row.exchange, row.account_ref, row.client_order_id)
+
+
+@dataclass(frozen=True, slots=True)
+class TradeFacts:
+    """One venue trade of an order."""
+
+    trade_id: str
+    price: Decimal
+    amount: Decimal
+    fee: Decimal
+    fee_currency: str | None
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class VenueReport:
+    """What the venue says about an order now."""
+
+    state: OrderState
+    exchange_order_id: str | None = None
+    filled: Decimal | None = None
+    average: Decimal | None = None
+    fee: Decimal | None = None
+    fee_currency: str | None = None
+    reason: str | None = None
+    trades: Sequence[TradeFacts] = ()
+
+
+def _walk(current: OrderState, target: OrderState) -> None:
+    """Validate ``current`` → ``target``, through the state a venue answer implies.
+
+    A venue answer about a ``new`` row means it was submitted; about an ``unknown`` row,
+    that it was reconciled.
+    """
+    if current is OrderState.NEW and target not in (OrderState.UNKNOWN, OrderState.REJECTED):
+        current = transition(current, OrderState.SUBMITTING)
+    elif current is OrderState.UNKNOWN and target is not OrderState.UNKNOWN:
+        current = transition(current, OrderState.RECONCILING)
+    transition(current, target)
+
+
+class Ledger:
+    """Orders, fills and positions of every user, through the storage repositories."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record(self, request: OrderRequest, *, status: OrderState = OrderState.NEW) -> int:
+        """Write the order row (before anything is sent); a reused client id raises Conflict."""
+        async with self._db.transaction() as session:
+            row = await self._create(session, request, status)
+            return row.id
+
+    async def _create(
+        self, session: AsyncSession, request: OrderRequest, status: OrderState
+    ) -> OrderRow:
+        return await orders.create(
+            session,
+            user_id=request.user_id,
+            bot_id=request.bot_id,
+            account_ref=request.account_ref,
+            exchange=request.exchange,
+            symbol=request.symbol,
+            client_order_id=request.client_order_id,
+            side=request.side.value,
+            type=request.type.value,
+            amount=request.amount,
+            price=request.price,
+            status=status.value,
+        )
+
+    async def get(self, key: OrderKey) -> OrderRow:
+        """Return the order row of ``key`` or raise ``NotFound``."""
+        async with self._db.transaction() as session:
+            return await self._get(session, key)
+
+    @staticmethod
+    async def _get(session: AsyncSession, key: OrderKey) -> OrderRow:
+        return await orders.get_by_client_id(
+            session,
+            user_id=key.user_id,
+            exchange=key.exchange,
+            account_ref=key.account_ref,
+            client_order_id=key.client_order_id,
+        )
+
+    async def mark(self, key: OrderKey, state: OrderState, reason: str | None = None) -> OrderRow:
+        """Move an order to ``state`` (validated) without venue facts."""
+        async with self._db.transaction() as session:
+            row = await self._get(session, key)
+            _walk(OrderState(row.status), state)
+            return await self._update(session, key, state, reason=reason)
+
+    @staticmethod
+    async def _update(
+        session: AsyncSession,
+        key: OrderKey,
+        state: OrderState,
+        *,
+        report: VenueReport | None = None,
+        reason: str | None = None,
+    ) -> OrderRow:
+        r = report or VenueReport(state)
+        return await orders.update_by_client_id(
+            session,
+            user_id=key.user_id,
+            exchange=key.exchange,
+            account_ref=key.account_ref,
+            client_order_id=key.client_order_id,
+            status=state.value,
+            exchange_order_id=r.exchange_order_id,
+            filled=r.filled,
+            average=r.average,
+            fee=r.fee,
+            fee_currency=r.fee_currency,
+            reason=reason if reason is not None else r.reason,
+        )
+
+    async def apply(
+        self,
+        key: OrderKey,
+        report: VenueReport,
+        *,
+        levels: PositionLevels | None = None,
+    ) -> ExecutionResult:
+        """Apply a venue report: order row, new fills and position, in one transaction."""
+        async with self._db.transaction() as session:
+            row = await self._get(session, key)
+            _walk(OrderState(row.status), report.state)
+            booked = await self._book(session, row, report.trades, levels)
+            updated = await self._update(session, key, report.state, report=report)
+            return ExecutionResult(
+                key=key,
+                state=report.state,
+                filled=updated.filled,
+                average=updated.average,
+                fee=updated.fee,
+                reason=updated.reason,
+                fills_booked=booked,
+            )
+
+    async def book_paper(self, request: OrderRequest, report: VenueReport) -> ExecutionResult:
+        """Write a paper order and its fills in one transaction (nothing is ever sent)."""
+        async with self._db.transaction() as session:
+            row = await self._create(session, request, OrderState.NEW)
+            transition(transition(OrderState.NEW, OrderState.SUBMITTING), report.state)
+            booked = await self._book(session, row, report.trades, request.levels)
+            updated = await self._update(session, request.key, report.state, report=report)
+            return ExecutionResult(
+                key=request.key,
+                state=report.state,
+                filled=updated.filled,
+                average=updated.average,
+                fee=updated.fee,
+                reason=updated.reason,
+                fills_booked=booked,
+            )
+
+    @staticmethod
+    async def _book(
+        session: AsyncSession,
+        row: OrderRow,
+        trades: Sequence[TradeFacts],
+        levels: PositionLevels | None,
+    ) -> int:
+        booked = 0
+        for t in trades:
+            new = await fills.book(
+                session,
+                user_id=row.user_id,
+                order_id=row.id,
+                trade_id=t.trade_id,
+                price=t.price,
+                amount=t.amount,
+                ts=datetime.fromtimestamp(t.ts_ms / 1000, tz=UTC),
+                fee=t.fee,
+                fee_currency=t.fee_currency,
+            )
+            if new:  # the position moves only by trades not booked before
+                await apply_fill(
+                    session, row, FillFacts(t.price, t.amount, t.fee, t.fee_currency), levels
+                )
+                booked += 1
+        return booked
+
+    async def in_flight(self, *, user_id: int, account_ref: str) -> list[OrderRow]:
+        """Return the account's orders whose venue outcome is not settled, oldest first."""
+        async with self._db.transaction() as session:
+            rows = await orders.list_open(session, user_id=user_id, statuses=IN_FLIGHT)
+            return [r for r in rows if r.account_ref == account_ref]
+
+    async def booked_amount(self, key: OrderKey) -> Decimal:
+        """Return the sum of the fills booked for an order."""
+        async with self._db.transaction() as session:
+            row = await self._get(session, key)
+            # Summed here, not in SQL: SQLite keeps exact decimals as text.
+            booked = await fills.list_for_order(session, user_id=key.user_id, order_id=row.id)
+            return sum((f.amount for f in booked), ZERO)
+
+    async def exists(self, key: OrderKey) -> bool:
+        """Whether the ledger has this order."""
+        try:
+            await self.get(key)
+        except NotFound:
+            return False
+        return True
