@@ -31,6 +31,13 @@ from simbiot.backtest.fastpath import (
 )
 from simbiot.backtest.metrics import Metrics, compute_metrics, compute_metrics_async, drawdown
 from simbiot.backtest.result import BacktestResult, result_from_fast
+from simbiot.backtest.robustness import (
+    MonteCarloResult,
+    Split,
+    monte_carlo_drawdown,
+    slice_frame,
+    walk_forward_splits,
+)
 from simbiot.backtest.runner import ProgressFn, run_backtest, run_backtest_async
 from simbiot.backtest.settings import BacktestSettings
 from simbiot.backtest.trades import Trade, trades_from_fast
@@ -44,7 +51,9 @@ __all__ = [
     "FastTrades",
     "GridResult",
     "Metrics",
+    "MonteCarloResult",
     "ProgressFn",
+    "Split",
     "Trade",
     "Violation",
     "audit_trades",
@@ -52,11 +61,14 @@ __all__ = [
     "compute_metrics_async",
     "drawdown",
     "ema_cross_signals",
+    "monte_carlo_drawdown",
     "result_from_fast",
     "run_backtest",
     "run_backtest_async",
     "run_ema_cross_grid",
     "run_signals",
+    "slice_frame",
     "supports",
     "trades_from_fast",
+    "walk_forward_splits",
 ]
