@@ -38,6 +38,7 @@ from simbiot.exchange.throttle.memory import MemoryRateLimiter
 from simbiot.exchange.throttle.redis import RedisRateLimiter
 from simbiot.observability.metrics import Metrics
 from simbiot.security.secrets import CredentialCipher
+from simbiot.services.credentials import StoredCredentials
 from simbiot.storage.database import Database
 
 __all__ = ["Container"]
@@ -161,7 +162,16 @@ class Container:
     def exchanges(self) -> ClientRegistry:
         """Shared public clients and per-user private clients of every venue."""
         if self._exchanges is None:
-            self._exchanges = ClientRegistry(self.settings.exchanges, self.limiter, self.clock)
+            credentials = None
+            if self.settings.security.active_key_id is not None:
+                credentials = StoredCredentials(self.database.sessions, self.cipher())
+            self._exchanges = ClientRegistry(
+                self.settings.exchanges,
+                self.limiter,
+                self.clock,
+                credentials=credentials,
+                metrics=self.metrics,
+            )
             self._closers.append(self._exchanges.close_all)
         return self._exchanges
 
