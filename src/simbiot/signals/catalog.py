@@ -20,7 +20,15 @@ from simbiot.analysis import indicators as ta
 from simbiot.analysis.indicators._inputs import FloatArray
 from simbiot.domain.frame import MarketFrame
 
-__all__ = ["CATALOG", "ArgSpec", "IndicatorDef", "IndicatorRequest", "compute", "normalise"]
+__all__ = [
+    "CATALOG",
+    "ArgSpec",
+    "IndicatorDef",
+    "IndicatorRequest",
+    "compute",
+    "compute_group",
+    "normalise",
+]
 
 IndicatorRequest = tuple[str, tuple[float, ...]]
 ArgKind = Literal["int", "float"]
@@ -44,6 +52,8 @@ class IndicatorDef:
     args: tuple[ArgSpec, ...]
     doc: str
     fn: Callable[[MarketFrame, tuple[float, ...]], FloatArray]
+    # Members of a group come out of one computation (the three Bollinger bands).
+    group: str = ""
 
 
 def _i(x: float) -> int:
@@ -150,28 +160,31 @@ _DEFS = [
         "rolling deviation of the close",
         lambda f, a: ta.rolling_std(f.close, _i(a[0])),
     ),
-    IndicatorDef("bb_upper", _BB, "upper Bollinger band", lambda f, a: _bb(f, a, 0)),
-    IndicatorDef("bb_middle", _BB, "middle Bollinger band", lambda f, a: _bb(f, a, 1)),
-    IndicatorDef("bb_lower", _BB, "lower Bollinger band", lambda f, a: _bb(f, a, 2)),
-    IndicatorDef("bb_width", _BB, "(upper - lower) / middle", _bb_width),
+    IndicatorDef("bb_upper", _BB, "upper Bollinger band", lambda f, a: _bb(f, a, 0), "bb"),
+    IndicatorDef("bb_middle", _BB, "middle Bollinger band", lambda f, a: _bb(f, a, 1), "bb"),
+    IndicatorDef("bb_lower", _BB, "lower Bollinger band", lambda f, a: _bb(f, a, 2), "bb"),
+    IndicatorDef("bb_width", _BB, "(upper - lower) / middle", _bb_width, "bb"),
     IndicatorDef("zscore", _LEN20, "(close - sma) / deviation, in sigmas", _zscore),
     IndicatorDef(
         "donchian_upper",
         _LEN20,
         "highest high of n bars (this one included)",
         lambda f, a: ta.donchian(f.high, f.low, _i(a[0]))[0],
+        "donchian",
     ),
     IndicatorDef(
         "donchian_lower",
         _LEN20,
         "lowest low of n bars (this one included)",
         lambda f, a: ta.donchian(f.high, f.low, _i(a[0]))[1],
+        "donchian",
     ),
     IndicatorDef(
         "donchian_middle",
         _LEN20,
         "Donchian midpoint",
         lambda f, a: ta.donchian(f.high, f.low, _i(a[0]))[2],
+        "donchian",
     ),
     IndicatorDef(
         "volume_z",
@@ -222,3 +235,29 @@ def compute(frame: MarketFrame, request: IndicatorRequest) -> FloatArray:
     """Compute one normalised request over every symbol of ``frame``."""
     name, args = request
     return CATALOG[name].fn(frame, args)
+
+
+def _bb_group(frame: MarketFrame, a: tuple[float, ...]) -> dict[str, FloatArray]:
+    up, mid, lo = ta.bbands(frame.close, _i(a[0]), a[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        width = np.where(mid != 0, (up - lo) / np.abs(mid), np.nan)
+    return {"bb_upper": up, "bb_middle": mid, "bb_lower": lo, "bb_width": width}
+
+
+def _donchian_group(frame: MarketFrame, a: tuple[float, ...]) -> dict[str, FloatArray]:
+    up, lo, mid = ta.donchian(frame.high, frame.low, _i(a[0]))
+    return {"donchian_upper": up, "donchian_lower": lo, "donchian_middle": mid}
+
+
+_GROUPS = {"bb": _bb_group, "donchian": _donchian_group}
+
+
+def compute_group(
+    frame: MarketFrame, request: IndicatorRequest
+) -> dict[IndicatorRequest, FloatArray]:
+    """Compute ``request`` and every member of its group from one pass (same arguments)."""
+    name, args = request
+    group = CATALOG[name].group
+    if not group:
+        return {request: compute(frame, request)}
+    return {(member, args): arr for member, arr in _GROUPS[group](frame, args).items()}

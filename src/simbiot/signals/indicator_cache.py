@@ -13,7 +13,7 @@ from collections import OrderedDict
 from simbiot.analysis.indicators import IndicatorSet
 from simbiot.analysis.indicators._inputs import FloatArray
 from simbiot.domain.frame import MarketFrame
-from simbiot.signals.catalog import IndicatorRequest, compute
+from simbiot.signals.catalog import IndicatorRequest, compute_group
 
 __all__ = ["IndicatorBank", "IndicatorCache"]
 
@@ -123,7 +123,11 @@ class IndicatorBank:
             layer = _from_standard(self._standard, request)
             # A copy: the analyzer may reuse its standard block's buffer for the next frame.
             arr = None if layer is None else layer.copy()
-        if arr is None:
-            arr = compute(self.frame, request)
-        self._cache.put(self.digest, request, arr)
-        return arr
+        if arr is not None:
+            self._cache.put(self.digest, request, arr)
+            return arr
+        # Siblings (all Bollinger bands of one period) come from one pass: keep them all.
+        computed = compute_group(self.frame, request)
+        for member, values in computed.items():
+            self._cache.put(self.digest, member, values)
+        return computed[request]

@@ -71,13 +71,26 @@ def falling(a: FloatArray, n: int = 1) -> BoolArray:
 def cross_percentile(a: FloatArray, q: float) -> FloatArray:
     """Return, for each bar, the ``q``-th percentile (0-100) of ``a`` across symbols, shape (1, T).
 
-    Bars where no symbol has a value give NaN (so no comparison against them fires).
+    Linear interpolation between order statistics (numpy's default method) over the finite
+    values of each bar; bars where no symbol has a value give NaN.
     """
-    out = np.full((1, a.shape[-1]), np.nan)
-    finite = np.isfinite(a).any(axis=0)
-    if finite.any():
-        out[0, finite] = np.nanpercentile(a[:, finite], q, axis=0)
-    return out
+    if not 0 <= q <= 100:
+        raise ValueError(f"q must lie in [0, 100], got {q!r}")
+    # One sort of the whole block (NaN sorts last) instead of a per-column nanpercentile.
+    ordered = np.sort(np.where(np.isfinite(a), a, np.nan), axis=0)
+    n = np.isfinite(a).sum(axis=0)
+    pos = (q / 100.0) * np.maximum(n - 1, 0)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
+    cols = np.arange(a.shape[-1])
+    frac = pos - lo
+    low_v, high_v = ordered[lo, cols], ordered[hi, cols]
+    out = low_v + (high_v - low_v) * frac
+    # Exact where the position is an order statistic (inf - inf would give NaN otherwise).
+    out = np.where(frac == 0, low_v, out)
+    out[n == 0] = np.nan
+    result: FloatArray = out[np.newaxis, :]
+    return result
 
 
 @numba.njit(cache=True, nogil=True)

@@ -71,3 +71,21 @@ def _naive_rank(a: np.ndarray, w: int) -> np.ndarray:
 )
 def test_rolling_rank_matches_the_definition(a: np.ndarray, window: int) -> None:
     assert np.allclose(rolling_rank(a, window), _naive_rank(a, window), equal_nan=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 12), st.integers(1, 6)),
+        elements=st.one_of(st.floats(-1e6, 1e6), st.just(np.nan)),
+    ),
+    st.floats(0, 100),
+)
+def test_cross_percentile_matches_numpy(a: np.ndarray, q: float) -> None:
+    expected = np.full(a.shape[1], np.nan)
+    for t in range(a.shape[1]):
+        col = a[:, t][np.isfinite(a[:, t])]
+        if col.size:
+            expected[t] = np.percentile(col, q)
+    assert np.allclose(cross_percentile(a, q)[0], expected, equal_nan=True, rtol=1e-9, atol=1e-6)
