@@ -36,6 +36,7 @@ from simbiot.exchange.simulator import SimulatorServer
 from simbiot.exchange.throttle.base import RateLimiter
 from simbiot.exchange.throttle.memory import MemoryRateLimiter
 from simbiot.exchange.throttle.redis import RedisRateLimiter
+from simbiot.observability.http import MetricsServer
 from simbiot.observability.metrics import Metrics
 from simbiot.security.secrets import CredentialCipher
 from simbiot.services.credentials import StoredCredentials
@@ -82,6 +83,11 @@ class Container:
             return
         self.settings.app.data_dir.mkdir(parents=True, exist_ok=True)
         await self.database.start()
+        ms = self.settings.metrics
+        if ms.enabled and ms.port:
+            server = MetricsServer(self.metrics, port=ms.port, health=self.database.ping)
+            log.info("metrics on %s/metrics", await server.start())
+            self._closers.append(server.stop)
         self._started = True
 
     async def aclose(self) -> None:
