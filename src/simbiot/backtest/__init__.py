@@ -30,6 +30,13 @@ from simbiot.backtest.fastpath import (
     supports,
 )
 from simbiot.backtest.metrics import Metrics, compute_metrics, compute_metrics_async, drawdown
+from simbiot.backtest.report import (
+    monthly_returns,
+    render_html,
+    write_html,
+    write_json,
+    write_png_summary,
+)
 from simbiot.backtest.result import BacktestResult, result_from_fast
 from simbiot.backtest.robustness import (
     MonteCarloResult,
@@ -62,6 +69,8 @@ __all__ = [
     "drawdown",
     "ema_cross_signals",
     "monte_carlo_drawdown",
+    "monthly_returns",
+    "render_html",
     "result_from_fast",
     "run_backtest",
     "run_backtest_async",
@@ -71,4 +80,7 @@ __all__ = [
     "supports",
     "trades_from_fast",
     "walk_forward_splits",
+    "write_html",
+    "write_json",
+    "write_png_summary",
 ]
