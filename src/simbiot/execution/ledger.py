@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from simbiot.domain.errors import NotFound
 from simbiot.execution.model import ExecutionResult, OrderKey, OrderRequest, PositionLevels
-from simbiot.execution.positions import FillFacts, apply_fill
+from simbiot.execution.positions import FillFacts, apply_fill, find_open
 from simbiot.execution.state import IN_FLIGHT, OrderState, transition
 from simbiot.storage.database import Database
-from simbiot.storage.repositories import fills, orders
-from simbiot.storage.tables import OrderRow
+from simbiot.storage.repositories import fills, orders, positions
+from simbiot.storage.tables import OrderRow, PositionRow
 
 __all__ = ["Ledger", "TradeFacts", "VenueReport", "key_of"]
 
@@ -228,6 +228,20 @@ class Ledger:
             # Summed here, not in SQL: SQLite keeps exact decimals as text.
             booked = await fills.list_for_order(session, user_id=key.user_id, order_id=row.id)
             return sum((f.amount for f in booked), ZERO)
+
+    async def position(
+        self, *, user_id: int, bot_id: int | None, exchange: str, symbol: str
+    ) -> PositionRow | None:
+        """Return the open position of a user's bot in a symbol, if any."""
+        async with self._db.transaction() as session:
+            return await find_open(
+                session, user_id=user_id, bot_id=bot_id, exchange=exchange, symbol=symbol
+            )
+
+    async def open_positions(self, *, user_id: int, bot_id: int | None = None) -> list[PositionRow]:
+        """Return the user's open positions (one bot's when given)."""
+        async with self._db.transaction() as session:
+            return list(await positions.list_open(session, user_id=user_id, bot_id=bot_id))
 
     async def exists(self, key: OrderKey) -> bool:
         """Whether the ledger has this order."""
