@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from simbiot.analysis.indicators import IndicatorSet
 from simbiot.analysis.indicators._inputs import FloatArray
@@ -36,6 +37,11 @@ class IndicatorCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def cached_keys(self) -> list[tuple[str, IndicatorRequest]]:
+        """Return the cached (frame digest, request) keys, least recently used first."""
+        with self._lock:
+            return list(self._items)
 
     @property
     def nbytes(self) -> int:
@@ -131,3 +137,14 @@ class IndicatorBank:
         for member, values in computed.items():
             self._cache.put(self.digest, member, values)
         return computed[request]
+
+    def derived(self, key: IndicatorRequest, build: Callable[[], FloatArray]) -> FloatArray:
+        """Return an array derived from indicators (a market percentile), built once per frame.
+
+        ``key`` must name everything the result depends on.
+        """
+        arr = self._cache.get(self.digest, key)
+        if arr is None:
+            arr = build()
+            self._cache.put(self.digest, key, arr)
+        return arr

@@ -107,3 +107,21 @@ def test_nan_warmup_never_fires() -> None:
     out = _run("name: w\nentry:\n  lt: [rsi(14), 101]\n", make_frame([np.linspace(1, 2, 30)]))
     assert not out.entry[0, :14].any()
     assert out.entry[0, 14:].all()
+
+
+def test_market_percentiles_are_shared_between_configurations() -> None:
+    from simbiot.signals.engine import SignalEngine
+    from simbiot.signals.model import StrategyConfig
+    from simbiot.signals.registry import StrategyRegistry
+
+    registry = StrategyRegistry()
+    registry.add(parse_rule_text(
+        "name: lead\nparams:\n  lvl: {default: 50.0, low: 0.0, high: 100.0}\n"
+        "entry:\n  all: [{gt: [volume_z, p90]}, {lt: [rsi, lvl]}, {gt: ['-ret(1)', p50]}]\n"
+    ))  # fmt: skip
+    cache = IndicatorCache()
+    frame = make_frame(np.linspace(1, 2, 60) * np.arange(1, 9)[:, None])
+    engine = SignalEngine(registry, cache)
+    engine.evaluate(SignalInputs(frame), [StrategyConfig("lead", {"lvl": v}) for v in (40.0, 60.0)])
+    keys = [k for (_, k) in cache.cached_keys() if k[0].startswith("p")]
+    assert sorted(k[0] for k in keys) == ["p50|-1|ret", "p90|+1|volume_z"]

@@ -103,7 +103,13 @@ class BoundCondition:
             return ~self.children[0].evaluate(run)
         subject = self.args[0].evaluate(run.ctx, None)
         subj_arr = np.asarray(subject, dtype=np.float64)
-        rest = tuple(a.evaluate(run.ctx, subj_arr) for a in self.args[1:])
+        head = self.args[0]
+        rest = tuple(
+            a.percentile_of(run.ctx, head, subj_arr)
+            if a.kind == "percentile"
+            else a.evaluate(run.ctx, subj_arr)
+            for a in self.args[1:]
+        )
         run.values[id(self)] = (subject, *rest)
         return np.broadcast_to(self._test(subject, rest), shape).copy()
 

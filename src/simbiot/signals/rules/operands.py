@@ -137,6 +137,18 @@ class Bound:
             return self.scalar * shift(arr)
         return arr if self.sign == 1.0 else -arr
 
+    def percentile_of(self, ctx: StrategyContext, subject: Bound, values: FloatArray) -> FloatArray:
+        """Return this percentile of ``subject`` (already evaluated as ``values``).
+
+        Indicator subjects are shared by every configuration of the cycle, so their
+        percentiles are kept with the indicators and computed once per frame.
+        """
+        if subject.request is None or subject.kind != "series":
+            return cross_percentile(values, self.scalar)
+        name, args = subject.request
+        key = (f"p{self.scalar:g}|{subject.sign:+g}|{name}", args)
+        return ctx.bank.derived(key, lambda: cross_percentile(values, self.scalar))
+
     def at(self, value: FloatArray | float, r: int, t: int) -> float:
         """Return the evaluated value at row ``r``, bar ``t`` (for reason sentences)."""
         if isinstance(value, float | int):
