@@ -3,10 +3,12 @@
 Same process, same data, interleaved repeats; medians in milliseconds. Figures:
 - ``fused``: ``compute_indicators`` (33 arrays) with its buffer reused, and cold (fresh
   buffer), beside ``talib_loop``: a Python loop over symbols making the 21 TA-Lib calls
-  that cover the TA-Lib-expressible part of the same set (our set also holds VWAP, four
-  volatility estimators and the volume z-score, which that loop does not compute).
+  (26 arrays) that cover the TA-Lib-expressible part of the same set, storing each result
+  in a preallocated block (our set also holds VWAP, four volatility estimators and the
+  volume z-score, which that loop does not compute).
 - ``core9``: the PERFORMANCE.md set (EMA12/26, RSI14, MACD, BB20/2, ATR14, ADX14, OBV,
-  STDDEV20) as nine 2-D calls of our functions beside the same nine TA-Lib calls per symbol.
+  STDDEV20) as nine 2-D calls of our functions (fresh outputs) beside the same nine
+  TA-Lib calls per symbol, stored.
 - ``features``: ``compute_features`` on top of the fused set.
 - peak traced memory (tracemalloc) of one fused call and of one TA-Lib loop; numba's own
   scratch rows live outside the Python allocator and are a few rows per call.
@@ -36,6 +38,8 @@ import simbiot.analysis.indicators as ind
 from simbiot.analysis.features import compute_features
 from simbiot.domain.frame import MarketFrame
 
+TALIB_OUTPUTS = 26
+CORE9_OUTPUTS = 13
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ohlcv" / "binance" / "1h"
 
 
@@ -68,48 +72,59 @@ def real_frame(directory: Path) -> MarketFrame:
     return MarketFrame("binance", "1h", names, stamps, **cols)
 
 
-def talib_loop(f: MarketFrame) -> None:
-    """The TA-Lib-expressible part of the standard set, one symbol at a time."""
+def talib_loop(f: MarketFrame, out: np.ndarray) -> None:
+    """The TA-Lib-expressible part of the standard set, one symbol at a time, kept in ``out``.
+
+    Results are stored, as an analysis that uses them must: discarding them would let the
+    loop recycle one cache-hot buffer while the fused set writes every result to memory.
+    """
     for i in range(f.shape[0]):
         # TA-Lib skips leading NaN itself; a per-symbol loop is what a TA-Lib user writes
-        o, h, lo, c, v = f.open[i], f.high[i], f.low[i], f.close[i], f.volume[i]
-        del o
-        talib.SMA(c, 50)
-        talib.EMA(c, 12)
-        talib.EMA(c, 26)
-        talib.EMA(c, 50)
-        talib.RSI(c, 14)
-        talib.MACD(c, 12, 26, 9)
-        talib.BBANDS(c, 20, 2.0, 2.0, 0)
-        talib.TRANGE(h, lo, c)
-        talib.ATR(h, lo, c, 14)
-        talib.NATR(h, lo, c, 14)
-        talib.PLUS_DI(h, lo, c, 14)
-        talib.MINUS_DI(h, lo, c, 14)
-        talib.ADX(h, lo, c, 14)
-        talib.OBV(c, v)
-        talib.MFI(h, lo, c, v, 14)
-        talib.STOCH(h, lo, c, 14, 3, 0, 3, 0)
-        talib.CCI(h, lo, c, 20)
-        talib.MAX(h, 20)
-        talib.MIN(lo, 20)
-        talib.ROCR(c, 1)
-        talib.STDDEV(c, 20, 1.0)
+        h, lo, c, v = f.high[i], f.low[i], f.close[i], f.volume[i]
+        results = (
+            talib.SMA(c, 50),
+            talib.EMA(c, 12),
+            talib.EMA(c, 26),
+            talib.EMA(c, 50),
+            talib.RSI(c, 14),
+            *talib.MACD(c, 12, 26, 9),
+            *talib.BBANDS(c, 20, 2.0, 2.0, 0),
+            talib.TRANGE(h, lo, c),
+            talib.ATR(h, lo, c, 14),
+            talib.NATR(h, lo, c, 14),
+            talib.PLUS_DI(h, lo, c, 14),
+            talib.MINUS_DI(h, lo, c, 14),
+            talib.ADX(h, lo, c, 14),
+            talib.OBV(c, v),
+            talib.MFI(h, lo, c, v, 14),
+            *talib.STOCH(h, lo, c, 14, 3, 0, 3, 0),
+            talib.CCI(h, lo, c, 20),
+            talib.MAX(h, 20),
+            talib.MIN(lo, 20),
+            talib.ROCR(c, 1),
+            talib.STDDEV(c, 20, 1.0),
+        )
+        for k, arr in enumerate(results):
+            out[k, i] = arr
 
 
-def talib_core9(f: MarketFrame) -> None:
-    """PERFORMANCE.md's nine-indicator set, one symbol at a time."""
+def talib_core9(f: MarketFrame, out: np.ndarray) -> None:
+    """PERFORMANCE.md's nine-indicator set, one symbol at a time, kept in ``out``."""
     for i in range(f.shape[0]):
         h, lo, c, v = f.high[i], f.low[i], f.close[i], f.volume[i]
-        talib.EMA(c, 12)
-        talib.EMA(c, 26)
-        talib.RSI(c, 14)
-        talib.MACD(c, 12, 26, 9)
-        talib.BBANDS(c, 20, 2.0, 2.0, 0)
-        talib.ATR(h, lo, c, 14)
-        talib.ADX(h, lo, c, 14)
-        talib.OBV(c, v)
-        talib.STDDEV(c, 20, 1.0)
+        results = (
+            talib.EMA(c, 12),
+            talib.EMA(c, 26),
+            talib.RSI(c, 14),
+            *talib.MACD(c, 12, 26, 9),
+            *talib.BBANDS(c, 20, 2.0, 2.0, 0),
+            talib.ATR(h, lo, c, 14),
+            talib.ADX(h, lo, c, 14),
+            talib.OBV(c, v),
+            talib.STDDEV(c, 20, 1.0),
+        )
+        for k, arr in enumerate(results):
+            out[k, i] = arr
 
 
 def ours_core9(f: MarketFrame) -> None:
@@ -169,13 +184,15 @@ def bench_frame(f: MarketFrame, repeats: int) -> dict[str, Any]:
     warm = ind.compute_indicators(f)
     feats = compute_features(f, warm, 0)
     ours_core9(f)
+    talib_block = np.empty((TALIB_OUTPUTS, *f.shape))
+    core9_block = np.empty((CORE9_OUTPUTS, *f.shape))
     medians = _median_ms(
         {
             "fused": lambda: ind.compute_indicators(f, out=warm),
             "fused_cold": lambda: ind.compute_indicators(f),
-            "talib_loop": lambda: talib_loop(f),
+            "talib_loop": lambda: talib_loop(f, talib_block),
             "ours_core9": lambda: ours_core9(f),
-            "talib_core9": lambda: talib_core9(f),
+            "talib_core9": lambda: talib_core9(f, core9_block),
             "features": lambda: compute_features(f, warm, 0, out=feats),
         },
         repeats,
@@ -192,7 +209,7 @@ def bench_frame(f: MarketFrame, repeats: int) -> dict[str, Any]:
         "fused_candles_per_s": round(f.shape[0] * f.shape[1] / (medians["fused"] / 1000.0)),
         "peak_mib": {
             "fused_cold": _peak_mib(lambda: ind.compute_indicators(f)),
-            "talib_loop": _peak_mib(lambda: talib_loop(f)),
+            "talib_loop": _peak_mib(lambda: talib_loop(f, np.empty((TALIB_OUTPUTS, *f.shape)))),
             "features": _peak_mib(lambda: compute_features(f, warm, 0)),
         },
         "max_rel_diff_vs_talib": _max_rel_diff(f, warm),

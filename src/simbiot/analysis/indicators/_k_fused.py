@@ -73,6 +73,7 @@ def fused_2d(
         ks.dmi_block(h, lo, c, r0, nb, p[P_ADX], out[14], out[15], out[16])
         ks.obv_block(c, v, r0, nb, out[17])
         ks.change_block(c, r0, nb, 1, True, out[26])
+        ks.cci_block(h, lo, c, r0, nb, p[P_CCI], ka.FLAT_EPS, out[21])
         for i in range(r0, r0 + nb):
             oi, hi, li, ci, vi = o[i], h[i], lo[i], c[i], v[i]
             mask_finite(ci, ci, ci, ci, v_c)
@@ -87,7 +88,6 @@ def fused_2d(
             km.stoch_row(
                 hi, li, ci, v_hlc, p[P_FASTK], p[P_SLOWK], p[P_SLOWD], out[19, i], out[20, i], work
             )
-            km.cci_row(hi, li, ci, v_hlc, p[P_CCI], out[21, i])
             kr.extremes_row(hi, li, v_hlc, p[P_DONCHIAN], out[22, i], out[23, i], work)
             up_i, dn_i, mid_i = out[22, i], out[23, i], out[24, i]
             for t in range(t_len):

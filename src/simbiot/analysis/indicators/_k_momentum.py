@@ -1,4 +1,4 @@
-"""Numba kernels: RSI, stochastic, CCI, MFI and n-bar returns (conventions as in ``_k_averages``)."""
+"""Numba kernels: stochastic and MFI; the 2-D drivers of RSI, CCI and n-bar returns."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 from simbiot.analysis.indicators._jit import kernel
 from simbiot.analysis.indicators._k_averages import FLAT_EPS
 from simbiot.analysis.indicators._k_range import extremes_clean
-from simbiot.analysis.indicators._k_streams import BLOCK, change_block, rsi_block
+from simbiot.analysis.indicators._k_streams import BLOCK, cci_block, change_block, rsi_block
 from simbiot.analysis.indicators._segments import mask_finite, next_segment
 
 NAN = np.nan
@@ -50,37 +50,6 @@ def stoch_clean(
         total -= k_out[t - sd + 1]
     for t in range(k_first, total_lb):
         k_out[t] = NAN
-
-
-@kernel
-def cci_clean(h: Any, lo: Any, c: Any, p: int, out: Any, buf: Any) -> None:
-    """Commodity Channel Index; sums follow TA-Lib's circular-buffer order for equal rounding."""
-    n = c.shape[0]
-    if n < p:
-        return
-    idx = 0
-    for t in range(p - 1):
-        buf[idx] = (h[t] + lo[t] + c[t]) / 3.0
-        idx += 1
-    for t in range(p - 1, n):
-        last = (h[t] + lo[t] + c[t]) / 3.0
-        buf[idx] = last
-        mean = 0.0
-        for j in range(p):
-            mean += buf[j]
-        mean /= p
-        dev = 0.0
-        for j in range(p):
-            dev += abs(buf[j] - mean)
-        dev /= p
-        num = last - mean
-        # flatness is relative to the price level: a window of identical prices leaves a
-        # rounding residue of a few ulps in ``mean`` that must read as zero (TA-Lib's rule)
-        level = abs(mean) * FLAT_EPS
-        out[t] = num / (0.015 * dev) if (abs(num) > level and abs(dev) > level) else 0.0
-        idx += 1
-        if idx > p - 1:
-            idx = 0
 
 
 @kernel
@@ -145,20 +114,6 @@ def stoch_row(
 
 
 @kernel
-def cci_row(h: Any, lo: Any, c: Any, valid: Any, p: int, out: Any) -> None:
-    """CCI of one row under the gap rule."""
-    out[:] = NAN
-    buf = np.empty(p)
-    s = 0
-    while True:
-        s, e = next_segment(valid, s)
-        if s >= c.shape[0]:
-            return
-        cci_clean(h[s:e], lo[s:e], c[s:e], p, out[s:e], buf)
-        s = e
-
-
-@kernel
 def mfi_row(h: Any, lo: Any, c: Any, v: Any, valid: Any, p: int, out: Any) -> None:
     """MFI of one row under the gap rule."""
     out[:] = NAN
@@ -200,10 +155,8 @@ def stoch_2d(h: Any, lo: Any, c: Any, fk: int, sk: int, sd: int, k: Any, d: Any)
 @kernel
 def cci_2d(h: Any, lo: Any, c: Any, p: int, out: Any) -> None:
     """CCI of every row."""
-    valid = np.empty(c.shape[1], np.bool_)
-    for i in range(c.shape[0]):
-        mask_finite(h[i], lo[i], c[i], c[i], valid)
-        cci_row(h[i], lo[i], c[i], valid, p, out[i])
+    for r0 in range(0, c.shape[0], BLOCK):
+        cci_block(h, lo, c, r0, min(BLOCK, c.shape[0] - r0), p, FLAT_EPS, out)
 
 
 @kernel

@@ -387,3 +387,60 @@ def change_block(x: Any, r0: int, nb: int, k: int, log: bool, out: Any) -> None:
                 out[r, t] = math.log(v / base) if (v > 0.0 and base > 0.0) else NAN
             else:
                 out[r, t] = (v - base) / base if base != 0.0 else 0.0
+
+
+@kernel
+def cci_block(h: Any, lo: Any, c: Any, r0: int, nb: int, p: int, flat_eps: float, out: Any) -> None:
+    """Commodity Channel Index; each row sums its ring buffer in TA-Lib's slot order.
+
+    The O(period) sums are the cost here, so they run slot by slot across the block's
+    rows: the rows' additions are independent and overlap, while each row keeps its own
+    summation order (and so TA-Lib's rounding).
+    """
+    buf = np.zeros((p, BLOCK))
+    cnt = np.zeros(BLOCK, np.int64)
+    slot = np.zeros(BLOCK, np.int64)
+    last = np.zeros(BLOCK)
+    mean = np.zeros(BLOCK)
+    dev = np.zeros(BLOCK)
+    for t in range(c.shape[1]):
+        ready = 0
+        for b in range(nb):
+            r = r0 + b
+            hv = h[r, t]
+            lv = lo[r, t]
+            cv = c[r, t]
+            out[r, t] = NAN
+            if not (math.isfinite(hv) and math.isfinite(lv) and math.isfinite(cv)):
+                cnt[b] = 0
+                slot[b] = 0
+                continue
+            tp = (hv + lv + cv) / 3.0
+            buf[slot[b], b] = tp
+            last[b] = tp
+            cnt[b] += 1
+            if cnt[b] >= p:
+                ready += 1
+        if ready > 0:
+            for b in range(nb):
+                mean[b] = 0.0
+                dev[b] = 0.0
+            for j in range(p):
+                for b in range(nb):
+                    mean[b] += buf[j, b]
+            for b in range(nb):
+                mean[b] /= p
+            for j in range(p):
+                for b in range(nb):
+                    dev[b] += abs(buf[j, b] - mean[b])
+        for b in range(nb):
+            if cnt[b] == 0:
+                continue
+            if cnt[b] >= p:
+                d = dev[b] / p
+                num = last[b] - mean[b]
+                # flatness is relative to the price level: identical prices leave a few
+                # ulps of residue in the mean that must read as zero (TA-Lib's rule)
+                level = abs(mean[b]) * flat_eps
+                out[r0 + b, t] = num / (0.015 * d) if (abs(num) > level and abs(d) > level) else 0.0
+            slot[b] = slot[b] + 1 if slot[b] < p - 1 else 0
