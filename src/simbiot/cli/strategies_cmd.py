@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simbiot.domain.errors import ConfigError
+from simbiot.signals.context import DEFAULT_FEATURES
 from simbiot.signals.registry import StrategyRegistry
 from simbiot.signals.rules import RuleStrategy, check_rule_text, parse_rule_text
 from simbiot.signals.strategy import Strategy
@@ -78,10 +79,10 @@ def _validate_paths(paths: list[Path]) -> list[str]:
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(f"{f}:0: cannot read the file: {exc}")
             continue
-        issues = check_rule_text(text, str(f))
+        issues = check_rule_text(text, str(f), DEFAULT_FEATURES)
         problems.extend(str(i) for i in issues)
         if not issues:
-            name = parse_rule_text(text).name
+            name = parse_rule_text(text, features=DEFAULT_FEATURES).name
             if name in seen:
                 problems.append(f"{f}:1: name {name!r} is already used by {seen[name]}")
             seen[name] = f

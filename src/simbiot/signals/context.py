@@ -7,14 +7,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simbiot.analysis.features import FeatureParams, FeatureSet, feature_names
 from simbiot.analysis.indicators import IndicatorSet, frame_digest
 from simbiot.analysis.indicators._inputs import FloatArray
 from simbiot.analysis.market_state import MarketState
+from simbiot.analysis.snapshot import XRaySnapshot
+from simbiot.analysis.xray.engine import XRayResult
 from simbiot.domain.frame import MarketFrame
 from simbiot.signals.catalog import normalise
 from simbiot.signals.indicator_cache import IndicatorBank, IndicatorCache
 
-__all__ = ["SignalInputs", "StrategyContext"]
+__all__ = ["DEFAULT_FEATURES", "SignalInputs", "StrategyContext"]
+
+# Feature names rule files may use when the analysis runs with its default parameters.
+DEFAULT_FEATURES: tuple[str, ...] = feature_names(FeatureParams())
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +38,45 @@ class SignalInputs:
     xray_scores: Mapping[str, float] = field(default_factory=dict)
     indicators: IndicatorSet | None = None
     digest: str | None = None
+
+    @classmethod
+    def from_analysis(
+        cls,
+        frame: MarketFrame,
+        *,
+        indicators: IndicatorSet | None = None,
+        features: FeatureSet | None = None,
+        snapshot: XRaySnapshot | None = None,
+        market_state: MarketState | None = None,
+        digest: str | None = None,
+    ) -> SignalInputs:
+        """Return the inputs from the analyzer's products for ``frame``.
+
+        Raise ValueError when the features were computed for other symbols.
+        """
+        named: dict[str, FloatArray] = {}
+        if features is not None:
+            if features.symbols != frame.symbols:
+                raise ValueError("the feature set was computed for other symbols than the frame")
+            named = {name: features.get(name) for name in features.names}
+        scores = {} if snapshot is None else {row.symbol: row.score for row in snapshot.symbols}
+        state = (
+            market_state if market_state is not None or snapshot is None else snapshot.market_state
+        )
+        return cls(frame, named, state, scores, indicators, digest)
+
+    @classmethod
+    def from_xray(
+        cls, result: XRayResult, *, indicators: IndicatorSet | None = None
+    ) -> SignalInputs:
+        """Return the inputs of one X-ray pass: its kept symbols, features, state and scores."""
+        return cls.from_analysis(
+            result.frame,
+            indicators=indicators,
+            features=result.features,
+            snapshot=result.snapshot,
+            market_state=result.state,
+        )
 
     def frame_digest(self) -> str:
         """The frame's content digest (given, or computed)."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from simbiot.domain.errors import ConfigError
 from simbiot.signals.builtin import BUILTINS
+from simbiot.signals.context import DEFAULT_FEATURES
 from simbiot.signals.model import StrategyConfig
 from simbiot.signals.params import ParamValue, resolve_params
 from simbiot.signals.rules import RuleFileError, RuleIssue, load_rule_file
@@ -34,9 +35,15 @@ class StrategyRegistry:
 
     @classmethod
     def from_directory(
-        cls, directory: str | Path | None, *, features: Collection[str] = (), strict: bool = False
+        cls,
+        directory: str | Path | None,
+        *,
+        features: Collection[str] = DEFAULT_FEATURES,
+        strict: bool = False,
     ) -> StrategyRegistry:
         """Return the built-ins plus every ``*.yaml`` rule file of ``directory``.
+
+        ``features`` names the feature arrays rule files may use (the analysis defaults).
 
         A broken file is logged with its issues and skipped, so one bad file never takes the
         others down; ``strict`` raises RuleFileError (all files' issues) instead.
@@ -48,7 +55,7 @@ class StrategyRegistry:
         return registry
 
     def load_directory(
-        self, directory: str | Path | None, *, features: Collection[str] = ()
+        self, directory: str | Path | None, *, features: Collection[str] = DEFAULT_FEATURES
     ) -> list[RuleIssue]:
         """Add the rule files of ``directory``; return the issues of files that were skipped."""
         if directory is None:

@@ -71,6 +71,12 @@ def _one(text: str) -> tuple[int, str]:
         ("name: a\nentry:\n  gt: [ema(2.5), 1]\n", 3, "must be an integer"),
         ("name: a\nentry:\n  gt: [ema(1), 1]\n", 3, "must be >= 2"),
         ("name: a\nentry:\n  gt: [rsi, p101]\n", 3, "p0..p100"),
+        ("name: a\nentry:\n  gt: [rsi, 'p(q)']\n", 3, "unknown parameter 'q'"),
+        (
+            "name: a\nparams:\n  q: {default: 5.0, low: 0.0, high: 500.0}\nentry:\n  gt: [rsi, 'p(q)']\n",
+            5,
+            "must range within 0..100",
+        ),
         ("name: a\nentry:\n  gt: [rsi, 'q*vol']\n", 3, "unknown parameter 'q'"),
         ("name: a\nentry:\n  gt: [close, '2*furlong']\n", 3, "cannot parse operand"),
         (

@@ -35,12 +35,13 @@ The first operand ``x`` is an indicator or a feature. Other operands may be:
 - a number (``30``, ``-0.02``) or a numeric parameter (``k``);
 - an indicator, with arguments (``ema(50)``, ``bb_lower(20, k)``) or with its defaults
   (``volume_z``); see ``simbiot strategies list`` / ``simbiot.signals.catalog.CATALOG``;
-- a feature name given by the analysis (``momentum_z``…);
+- a feature of the analysis (``ret_z_24``, ``rel_strength_4``, ``vol_rank``…, see
+  ``simbiot.analysis.features.feature_names``);
 - a volatility-scaled threshold (S2): ``"2.5sigma"``, ``"k*vol"``, ``"-1.5*atr(14)"`` —
   a multiple of the symbol's own volatility (deviation of one-bar log returns over 20 bars,
   comparable with ``ret``/``logret``) or ATR (price units), measured up to the previous bar;
 - a cross-sectional percentile: ``p90`` is, at each bar, the 90th percentile of ``x``
-  across every symbol of the market.
+  across every symbol of the market; ``"p(top)"`` reads it from a parameter (0..100).
 
 A value that is not known (warm-up, missing candle) satisfies no comparison. Every
 problem is reported as ``file:line: message`` (:class:`RuleFileError`).

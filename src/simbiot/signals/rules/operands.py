@@ -3,7 +3,7 @@
 Grammar (whitespace ignored)::
 
     operand    := ["-"] ( number | percentile | dynamic | call | name )
-    percentile := "p" number                  p90: the 90th percentile of the compared
+    percentile := "p" number | "p(" param ")"   p90: the 90th percentile of the compared
                                               operand across all symbols, at each bar
     dynamic    := number ["*"] unit ["(" n ")"]   2.5sigma, 1.5*atr(14)
                 | param "*" unit ["(" n ")"]      k*vol
@@ -38,6 +38,7 @@ _NUM = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _RE_NUM = re.compile(rf"^{_NUM}$")
 _RE_PCT = re.compile(rf"^p({_NUM})$")
+_RE_PCT_PARAM = re.compile(rf"^p\(\s*({_NAME})\s*\)$")
 _RE_DYN = re.compile(
     rf"^(?:(?P<num>{_NUM})\s*\*?|(?P<par>{_NAME})\s*\*)\s*(?P<unit>sigma|vol|atr)"
     rf"(?:\(\s*(?P<n>[^)]*?)\s*\))?$"
@@ -75,7 +76,7 @@ class Operand:
         if self.kind == "param":
             return f"{sign}{self.name}={params[self.name]}"
         if self.kind == "percentile":
-            return f"p{self.value:g}"
+            return f"p{params[self.name]:g}" if self.name else f"p{self.value:g}"
         if self.kind == "dynamic":
             coef = params[self.name] if self.name else f"{self.value:g}"
             unit = _UNIT_INDICATOR[str(self.args[0])]
@@ -91,7 +92,8 @@ class Operand:
         if self.kind == "param":
             return Bound(self.kind, self.label(params), scalar=sign * float(params[self.name]))
         if self.kind == "percentile":
-            return Bound(self.kind, self.label(params), scalar=self.value)
+            q = float(params[self.name]) if self.name else self.value
+            return Bound(self.kind, self.label(params), scalar=q)
         if self.kind == "feature":
             return Bound(self.kind, self.label(params), feature=self.name, sign=sign)
         if self.kind == "dynamic":
@@ -176,6 +178,8 @@ def parse_operand(
         return Operand("number", text, value=-float(body) if negate else float(body))
     if m := _RE_PCT.match(body):
         return _percentile(text, negate, float(m.group(1)))
+    if m := _RE_PCT_PARAM.match(body):
+        return _percentile_param(text, negate, m.group(1), params)
     if m := _RE_DYN.match(body):
         return _dynamic(text, negate, m, params)
     if m := _RE_CALL.match(body):
@@ -191,6 +195,21 @@ def _percentile(text: str, negate: bool, q: float) -> Operand:
     if not 0 <= q <= 100:
         raise OperandError(f"percentile {text!r} must lie in p0..p100")
     return Operand("percentile", text, value=q)
+
+
+def _percentile_param(
+    text: str, negate: bool, name: str, params: Mapping[str, ParamSpec]
+) -> Operand:
+    if negate:
+        raise OperandError(f"a percentile cannot be negated: {text!r}")
+    spec = params.get(name)
+    if spec is None:
+        raise OperandError(f"unknown parameter {name!r} in {text!r}")
+    if spec.kind not in ("int", "float"):
+        raise OperandError(f"type error: parameter {name!r} in {text!r} must be a number")
+    if spec.low is None or spec.high is None or spec.low < 0 or spec.high > 100:
+        raise OperandError(f"parameter {name!r} in {text!r} must range within 0..100")
+    return Operand("percentile", text, name=name)
 
 
 def _period_arg(
