@@ -98,6 +98,12 @@ class SignalEngine:
                 errors[cid] = f"{type(exc).__name__}: {exc}"
                 log.warning("signals: configuration %s failed: %s", cid, exc)
                 continue
+            except Exception as exc:
+                # A defect in one strategy must not cost every other configuration its
+                # signals (C3); the traceback goes to the log for whoever owns it.
+                errors[cid] = f"{type(exc).__name__}: {exc}"
+                log.exception("signals: configuration %s crashed", cid)
+                continue
             ev = historical_edge(
                 close, frame.entry, self._s.ev_horizon_bars, self._s.ev_prior_weight
             )

@@ -148,3 +148,29 @@ def test_fan_out_keeps_exits_of_blacklisted_symbols_and_blocks_all_when_told() -
     assert all(not s.side.is_entry for s in blocked[1])
     assert list(blocked[1]) == [s for s in ALL_SIGNALS[cid] if not s.side.is_entry]
     assert SignalEngine.fan_out(sigs, [Subscription(2, StrategyConfig("other"))]) == {2: []}
+
+
+class _Broken:
+    """A strategy with a defect: evaluation raises something unexpected."""
+
+    name = "broken"
+    description = "raises"
+
+    def parameters(self) -> dict[str, object]:
+        return {}
+
+    def required_indicators(self, params: object) -> set[tuple[str, tuple[float, ...]]]:
+        return {("ema", (10,))}
+
+    def evaluate(self, ctx: object, params: object) -> object:
+        raise ZeroDivisionError("boom")
+
+
+def test_a_crashing_strategy_is_isolated() -> None:
+    registry = _registry()
+    registry.add(_Broken())  # type: ignore[arg-type]
+    out = SignalEngine(registry, IndicatorCache()).evaluate_detailed(
+        INPUTS, [StrategyConfig("broken"), CONFIGS[5]]
+    )
+    assert out.errors == {StrategyConfig("broken").config_id: "ZeroDivisionError: boom"}
+    assert out.signals[CONFIGS[5].config_id] == ALL_SIGNALS[CONFIGS[5].config_id]

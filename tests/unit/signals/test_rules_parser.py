@@ -7,12 +7,16 @@ from textwrap import dedent
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from signal_frames import random_frame
 
 from simbiot.signals.catalog import normalise
+from simbiot.signals.context import SignalInputs
+from simbiot.signals.indicator_cache import IndicatorCache
 from simbiot.signals.params import ParamSpec
 from simbiot.signals.rules import RuleFileError, check_rule_text, load_rule_file, parse_rule_text
 from simbiot.signals.rules.operands import OperandError, parse_operand
 
+SMALL = random_frame(3, 60, seed=1)
 EXAMPLE = dedent(
     """\
     name: rsi_dip
@@ -204,3 +208,33 @@ def test_numbers_parse_back_exactly(x: float) -> None:
 def test_operand_parser_never_crashes(text: str) -> None:
     with contextlib.suppress(OperandError):
         parse_operand(text, {}, {"feat"})
+
+
+@given(st.text(max_size=200))
+def test_checking_arbitrary_text_never_raises(text: str) -> None:
+    for issue in check_rule_text(text, "fuzz.yaml"):
+        assert issue.file == "fuzz.yaml"
+        assert issue.line >= 0
+
+
+_ops = st.sampled_from(["gt", "lt", "ge", "le", "crosses_above", "between", "rising", "nope"])
+_operands = st.sampled_from(
+    ["rsi", "ema(20)", "p90", "2sigma", "k*vol", "30", "-1", "x", "[1]", "{a: 1}"]
+)
+
+
+@given(
+    st.lists(st.tuples(_ops, st.lists(_operands, min_size=0, max_size=4)), min_size=1, max_size=4)
+)
+def test_generated_rule_files_give_issues_or_a_strategy(conds: list[tuple[str, list[str]]]) -> None:
+    lines = ["name: gen", "params:", "  k: {default: 2.0, low: 0.5, high: 4.0}", "entry:", "  all:"]
+    lines += [f"    - {{{op}: [{', '.join(args)}]}}" for op, args in conds]
+    text = "\n".join(lines) + "\n"
+    issues = check_rule_text(text)
+    if not issues:
+        strategy = parse_rule_text(text)
+        out = strategy.evaluate(SignalInputs(SMALL).context(IndicatorCache()), {"k": 2.0})
+        assert out.entry.shape == SMALL.shape
+        assert 0.0 <= float(out.strength.min()) <= float(out.strength.max()) <= 1.0
+    else:
+        assert all(5 <= i.line <= len(lines) for i in issues), issues
