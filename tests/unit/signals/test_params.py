@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simbiot.domain.errors import ConfigError
@@ -48,6 +48,7 @@ def test_resolve_params_fills_defaults_and_rejects_unknown() -> None:
         resolve_params(specs, {"on": "yes"}, "s")
 
 
+@settings(deadline=None)
 @given(st.floats(-1e6, 1e6), st.floats(0, 1e6), st.floats(0, 1))
 def test_float_coerce_accepts_exactly_the_range(low: float, width: float, frac: float) -> None:
     high = low + width

@@ -4,7 +4,7 @@ import random
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simbiot.signals.model import Side, Signal
@@ -44,6 +44,7 @@ signal_lists = st.lists(
 )
 
 
+@settings(deadline=None)
 @given(signal_lists, st.randoms(), st.integers(0, 6))
 def test_selection_does_not_depend_on_input_order(
     sigs: list[Signal], rnd: random.Random, slots: int

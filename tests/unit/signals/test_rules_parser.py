@@ -5,7 +5,7 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from signal_frames import random_frame
 
@@ -196,6 +196,7 @@ def test_percentile_cannot_be_negated() -> None:
         parse_operand("-p90", {}, ())
 
 
+@settings(deadline=None)
 @given(st.floats(-1e9, 1e9, allow_nan=False))
 def test_numbers_parse_back_exactly(x: float) -> None:
     op = parse_operand(repr(x), {}, ())
@@ -204,12 +205,14 @@ def test_numbers_parse_back_exactly(x: float) -> None:
     assert parse_operand(x, {}, ()).value == x
 
 
+@settings(deadline=None)
 @given(st.text(max_size=30))
 def test_operand_parser_never_crashes(text: str) -> None:
     with contextlib.suppress(OperandError):
         parse_operand(text, {}, {"feat"})
 
 
+@settings(deadline=None)
 @given(st.text(max_size=200))
 def test_checking_arbitrary_text_never_raises(text: str) -> None:
     for issue in check_rule_text(text, "fuzz.yaml"):
@@ -223,6 +226,7 @@ _operands = st.sampled_from(
 )
 
 
+@settings(deadline=None)
 @given(
     st.lists(st.tuples(_ops, st.lists(_operands, min_size=0, max_size=4)), min_size=1, max_size=4)
 )
@@ -238,3 +242,25 @@ def test_generated_rule_files_give_issues_or_a_strategy(conds: list[tuple[str, l
         assert 0.0 <= float(out.strength.min()) <= float(out.strength.max()) <= 1.0
     else:
         assert all(5 <= i.line <= len(lines) for i in issues), issues
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("name: a\nentry:\n  rising: [close, m]\n", "unknown parameter 'm'"),
+        ("name: a\nentry:\n  rising: [close, 2.5]\n", "bar count 2.5 must be an integer"),
+        ("name: a\nentry:\n  rising: [3, 2]\n", "'rising' needs an indicator or feature"),
+        (
+            "name: a\nentry:\n  rising: [clse, 2]\n",
+            "unknown indicator, feature or parameter 'clse'",
+        ),
+        (
+            "name: a\nparams:\n  k: {default: 2.0, low: 0.5, high: 4.0}\nentry:\n  rising: [close, k]\n",
+            "bar count 'k' must be an int parameter",
+        ),
+    ],
+)
+def test_rising_and_falling_operands_are_checked(text: str, fragment: str) -> None:
+    issues = check_rule_text(text)
+    assert len(issues) == 1
+    assert fragment in issues[0].message

@@ -292,12 +292,10 @@ def _trend(
             )
             return None
         return Condition(op, line, args=(subject,), bars=bars)
+    if isinstance(bars, str) and bars.isidentifier():
+        rule.issue(body.value[1], f"unknown parameter {bars!r}")
+        return None
     if isinstance(bars, bool) or not isinstance(bars, int) or bars < 1:
-        if isinstance(bars, str) and not bars.isidentifier():
-            rule.issue(body.value[1], f"type error: bar count {bars!r} must be an integer >= 1")
-        elif isinstance(bars, str):
-            rule.issue(body.value[1], f"unknown parameter {bars!r}")
-        else:
-            rule.issue(body.value[1], f"type error: bar count {bars!r} must be an integer >= 1")
+        rule.issue(body.value[1], f"type error: bar count {bars!r} must be an integer >= 1")
         return None
     return Condition(op, line, args=(subject,), bars=bars)
