@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from simbiot.domain.errors import NotFound
@@ -19,8 +20,9 @@ from simbiot.execution.model import ExecutionResult, OrderKey, OrderRequest, Pos
 from simbiot.execution.positions import FillFacts, apply_fill, find_open
 from simbiot.execution.state import IN_FLIGHT, OrderState, transition
 from simbiot.storage.database import Database
+from simbiot.storage.errors import translated
 from simbiot.storage.repositories import fills, orders, positions
-from simbiot.storage.tables import OrderRow, PositionRow
+from simbiot.storage.tables import FillRow, OrderRow, PositionRow
 
 __all__ = ["Ledger", "TradeFacts", "VenueReport", "key_of"]
 
@@ -242,6 +244,44 @@ class Ledger:
         """Return the user's open positions (one bot's when given)."""
         async with self._db.transaction() as session:
             return list(await positions.list_open(session, user_id=user_id, bot_id=bot_id))
+
+    async def bought_since(self, position: PositionRow, account_ref: str) -> Decimal:
+        """Return the amount bought into ``position`` since it opened (its initial size)."""
+        async with self._db.transaction() as session, translated("sum buys"):
+            amounts = await session.scalars(
+                select(FillRow.amount).where(
+                    FillRow.user_id == position.user_id,
+                    FillRow.account_ref == account_ref,
+                    FillRow.symbol == position.symbol,
+                    FillRow.side == "buy",
+                    FillRow.ts >= position.opened_at,
+                )
+            )
+            return sum(amounts.all(), ZERO)
+
+    async def update_position(
+        self, position: PositionRow, changes: dict[str, Decimal | None]
+    ) -> PositionRow:
+        """Change an open position's exit levels against the version read (stale → Conflict)."""
+        async with self._db.transaction() as session:
+            return await positions.update_levels(
+                session,
+                user_id=position.user_id,
+                position_id=position.id,
+                expected_version=position.version,
+                changes=changes,
+            )
+
+    async def close_dust(self, position: PositionRow) -> PositionRow:
+        """Close a position too small to sell (below the market's minimums)."""
+        async with self._db.transaction() as session:
+            return await positions.close(
+                session,
+                user_id=position.user_id,
+                position_id=position.id,
+                expected_version=position.version,
+                realized_pnl=position.realized_pnl,
+            )
 
     async def exists(self, key: OrderKey) -> bool:
         """Whether the ledger has this order."""
