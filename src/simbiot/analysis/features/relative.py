@@ -15,16 +15,20 @@ def benchmark_returns(returns: FloatArray, reference: int | None) -> FloatArray:
     """Return the benchmark's return at each candle (1-D over time).
 
     The benchmark is row ``reference`` (e.g. BTC) or, with None, the cross-sectional
-    median of all symbols at that candle. Raise IndexError for a row out of range.
+    median of all symbols at that candle. Where the reference row has no return (not yet
+    listed, a gap, delisted) the median stands in, so one missing symbol never blanks
+    every other symbol's relative strength. Raise IndexError for a row out of range.
     """
-    if reference is not None:
-        if not -returns.shape[0] <= reference < returns.shape[0]:
-            raise IndexError(f"reference row {reference} out of range 0..{returns.shape[0] - 1}")
-        return np.ascontiguousarray(returns[reference])
+    if reference is not None and not -returns.shape[0] <= reference < returns.shape[0]:
+        raise IndexError(f"reference row {reference} out of range 0..{returns.shape[0] - 1}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a candle no symbol has gives NaN
         med: FloatArray = np.nanmedian(np.ascontiguousarray(returns.T), axis=1)
-    return med
+    if reference is None:
+        return med
+    ref = returns[reference]
+    out: FloatArray = np.where(np.isfinite(ref), ref, med)
+    return out
 
 
 def relative_returns(returns: FloatArray, reference: int | None) -> FloatArray:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pyarrow.parquet as pq
 
 from simbiot.domain.frame import MarketFrame
 
@@ -23,3 +26,19 @@ def make_frame(rows: int = 6, n: int = 400, seed: int = 0, scale: float = 100.0)
     symbols = tuple(f"S{i}/USDT" for i in range(rows))
     stamps = np.arange(n, dtype=np.int64) * 3_600_000
     return MarketFrame("sim", "1h", symbols, stamps, o, h, lo, c, v)
+
+
+def load_binance(root: Path, timeframe: str) -> MarketFrame:
+    """Every real binance file of ``timeframe`` on the union time axis (NaN where absent)."""
+    files = sorted((root / "ohlcv" / "binance" / timeframe).glob("*.parquet"))
+    tables = [pq.read_table(f).to_pydict() for f in files]
+    stamps = np.unique(np.concatenate([np.asarray(t["timestamp"], dtype=np.int64) for t in tables]))
+    cols = {
+        k: np.full((len(files), len(stamps)), np.nan)
+        for k in ("open", "high", "low", "close", "volume")
+    }
+    for i, t in enumerate(tables):
+        pos = np.searchsorted(stamps, np.asarray(t["timestamp"], dtype=np.int64))
+        for k, arr in cols.items():
+            arr[i, pos] = np.asarray(t[k], dtype=np.float64)
+    return MarketFrame("binance", timeframe, tuple(f.stem for f in files), stamps, **cols)

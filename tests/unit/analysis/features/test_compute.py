@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
-from feature_frames import make_frame
+from feature_frames import load_binance, make_frame
 
 from simbiot.analysis.features import CLIP, FeatureParams, compute_features, feature_names
 from simbiot.analysis.indicators import compute_indicators, log_returns
@@ -161,3 +162,20 @@ def test_custom_horizons_name_their_features(frame: MarketFrame) -> None:
     fs = _features(frame, params=params)
     assert fs.names[:4] == ("ret_z_2", "ret_z_12", "rel_strength_2", "rel_strength_12")
     assert fs.params == params
+
+
+@pytest.mark.realdata
+def test_real_1h_market_features_are_bounded_and_causal(shared_data: Path) -> None:
+    frame = load_binance(shared_data, "1h")
+    btc = frame.index("BTC_USDT")
+    fs = _features(frame, btc)
+    assert not np.isinf(fs.block).any()
+    alive = np.isfinite(frame.close[:, -1])
+    assert np.isfinite(fs.matrix()[alive]).all()
+    t = 3000
+    cut = dataclasses.replace(
+        frame,
+        **{k: getattr(frame, k)[:, : t + 1] for k in ("open", "high", "low", "close", "volume")},
+        timestamp=frame.timestamp[: t + 1],
+    )
+    np.testing.assert_array_equal(_features(cut, btc).block, fs.block[:, :, : t + 1])

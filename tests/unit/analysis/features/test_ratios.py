@@ -35,9 +35,9 @@ def test_bounded_ratio_is_never_inf_and_nan_only_from_nan(num: np.ndarray, den: 
     np.testing.assert_array_equal(np.isnan(out), np.isnan(num) | np.isnan(den))
 
 
-def test_benchmark_is_the_reference_row_or_the_median() -> None:
+def test_benchmark_is_the_reference_row_or_the_median_where_it_has_none() -> None:
     r = np.array([[1.0, np.nan, 3.0], [2.0, 5.0, np.nan], [10.0, 7.0, np.nan]])
-    np.testing.assert_array_equal(benchmark_returns(r, 1), r[1])
+    np.testing.assert_array_equal(benchmark_returns(r, 1), [2.0, 5.0, 3.0])  # median fills
     np.testing.assert_array_equal(benchmark_returns(r, None), [2.0, 6.0, 3.0])
     np.testing.assert_array_equal(relative_returns(r, None)[:, 0], [-1.0, 0.0, 8.0])
     with pytest.raises(IndexError):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from indicator_refs import random_candles
 
 import simbiot.analysis.indicators as ind
@@ -194,3 +196,60 @@ def test_from_block_rejects_wrong_shapes() -> None:
         IndicatorSet.from_block(
             params, ("A",), np.zeros((len(INDICATOR_NAMES), 1, 5), dtype=np.float32), 1.0
         )
+
+
+@st.composite
+def params_and_frames(draw: st.DrawFn) -> tuple[IndicatorParams, MarketFrame]:
+    """Any valid periods, frames with late listings, gaps and a missing volume."""
+    small = st.integers(2, 12)
+    one = st.integers(1, 6)
+    params = IndicatorParams(
+        sma=draw(small),
+        ema_fast=draw(small),
+        ema_slow=draw(small),
+        ema_trend=draw(small),
+        rsi=draw(small),
+        macd_fast=draw(small),
+        macd_slow=draw(small),
+        macd_signal=draw(one),
+        bb_period=draw(small),
+        bb_nbdev=draw(st.floats(0.0, 4.0)),
+        atr=draw(one),
+        adx=draw(small),
+        mfi=draw(small),
+        stoch_fastk=draw(one),
+        stoch_slowk=draw(one),
+        stoch_slowd=draw(one),
+        cci=draw(small),
+        donchian=draw(one),
+        vwap=draw(one),
+        std=draw(small),
+        volatility=draw(small),
+        volume_z=draw(small),
+    )
+    rows = draw(st.integers(1, 11))
+    n = draw(st.integers(0, 90))
+    f = _frame(rows=max(rows, 4), n=n, seed=draw(st.integers(0, 10_000)))
+    if n:
+        f.volume[0, draw(st.integers(0, n - 1))] = np.nan
+    return params, f
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=params_and_frames())
+def test_fused_equals_single_functions_for_any_params(
+    case: tuple[IndicatorParams, MarketFrame],
+) -> None:
+    params, f = case
+    got = compute_indicators(f, params)
+    expected = _singles(f, params, ind.periods_per_year("1h"))
+    for name in INDICATOR_NAMES:
+        np.testing.assert_array_equal(got.get(name), expected[name], err_msg=name)
+
+
+@pytest.mark.realdata
+def test_real_1h_market_gives_finite_last_values(real_1h: MarketFrame) -> None:
+    got = compute_indicators(real_1h)
+    assert not np.isinf(got.block).any()
+    alive = np.isfinite(real_1h.close[:, -1])
+    assert np.isfinite(got.block[:, alive, -1]).all()
