@@ -180,7 +180,9 @@ def run_ema_grid(
     bank, fast_k, slow_k, o, h, lo, c, sl, tp, capital, fraction, fee, slip,
     stops_on_entry_bar, close_at_end, counts, finals, mdds, bars,
 ):  # fmt: skip
-    """Simulate EMA-cross sets read from one EMA bank (periods, symbols, time); summaries only.
+    """Simulate EMA-cross sets read from an EMA bank (symbols, periods, time); summaries only.
+
+    Symbols are the outer loop so one symbol's bank stays in cache across every set.
 
     The cross rule is ``simbiot.signals.ops.crosses_above/below``: now strictly beyond,
     the bar before at or on the other side; NaN never crosses.
@@ -199,10 +201,10 @@ def run_ema_grid(
     f5 = np.empty(cap, dtype=np.float64)
     rs = np.empty(cap, dtype=np.int8)
     dummy = np.empty(0, dtype=np.float64)
-    for p in range(n_sets):
-        for s in range(n_sym):
-            fa = bank[fast_k[p], s]
-            sa = bank[slow_k[p], s]
+    for s in range(n_sym):
+        for p in range(n_sets):
+            fa = bank[s, fast_k[p]]
+            sa = bank[s, slow_k[p]]
             ent[0] = False
             ext[0] = False
             for t in range(1, n_t):

@@ -280,11 +280,13 @@ def run_ema_cross_grid(
     *,
     stop_loss: npt.ArrayLike | None = None,
     take_profit: npt.ArrayLike | None = None,
+    bank_bytes: int = 16 << 20,
 ) -> GridResult:
     """Backtest EMA-cross parameter sets (``fast[i]``, ``slow[i]``) over every symbol.
 
-    Each distinct period's EMA is computed once (one bank); the cross masks are formed
-    inside the kernel, so no (sets, symbols, time) array is ever allocated.
+    Each distinct period's EMA is computed once per symbol (a bank of all periods); the
+    cross masks are formed inside the kernel, so no (sets, symbols, time) array is ever
+    allocated. Symbols are processed in chunks whose bank fits in ``bank_bytes``.
     """
     o, h, lo, c = _prices(open_, high, low, close)
     f = np.asarray(fast, dtype=np.int64).ravel()
@@ -292,20 +294,29 @@ def run_ema_cross_grid(
     if f.shape != s.shape:
         raise ValueError("fast and slow must have one period per set")
     periods, inverse = np.unique(np.concatenate([f, s]), return_inverse=True)
-    bank = np.empty((len(periods), *c.shape), dtype=np.float64)
-    for i, period in enumerate(periods):
-        bank[i] = ema(c, int(period))
-    n_sets = len(f)
+    n_sets, n_sym = len(f), c.shape[0]
     sl = _per_set(stop_loss, settings.stop_loss, n_sets, "stop_loss")
     tp = _per_set(take_profit, settings.take_profit, n_sets, "take_profit")
-    counts = np.zeros((n_sets, c.shape[0]), dtype=np.int64)
-    finals = np.zeros((n_sets, c.shape[0]), dtype=np.float64)
+    counts = np.zeros((n_sets, n_sym), dtype=np.int64)
+    finals = np.zeros((n_sets, n_sym), dtype=np.float64)
     mdds = np.zeros_like(finals)
     bars = np.zeros_like(counts)
-    capital = _capital(settings, c.shape[0])
-    k.run_ema_grid(
-        bank, inverse[:n_sets].astype(np.int64), inverse[n_sets:].astype(np.int64), o, h, lo,
-        c, sl, tp, capital, settings.fraction, settings.fee, settings.slippage,
-        settings.stops_on_entry_bar, settings.close_at_end, counts, finals, mdds, bars,
-    )  # fmt: skip
+    capital = _capital(settings, n_sym)
+    fast_k, slow_k = inverse[:n_sets].astype(np.int64), inverse[n_sets:].astype(np.int64)
+    # Symbols in chunks whose EMA bank fits in ``bank_bytes``: memory stays flat however
+    # many symbols, and each symbol's bank stays in cache while every set reads it.
+    per_symbol = len(periods) * c.shape[1] * 8
+    step = max(1, min(n_sym, bank_bytes // max(per_symbol, 1)))
+    for lo_s in range(0, n_sym, step):
+        rows = slice(lo_s, min(n_sym, lo_s + step))
+        close = np.ascontiguousarray(c[rows])
+        bank = np.empty((close.shape[0], len(periods), c.shape[1]), dtype=np.float64)
+        for i, period in enumerate(periods):
+            bank[:, i, :] = ema(close, int(period))
+        k.run_ema_grid(
+            bank, fast_k, slow_k, o[rows], h[rows], lo[rows], close, sl, tp, capital[rows],
+            settings.fraction, settings.fee, settings.slippage, settings.stops_on_entry_bar,
+            settings.close_at_end, counts[:, rows], finals[:, rows], mdds[:, rows],
+            bars[:, rows],
+        )  # fmt: skip
     return GridResult(capital, counts, finals, mdds, bars)

@@ -217,6 +217,10 @@ def test_grid_matches_signal_stack() -> None:
         np.testing.assert_allclose(grid.final_equity[p], one.final_equity[0], rtol=1e-13)
         np.testing.assert_allclose(grid.max_drawdown[p], one.max_drawdown[0], rtol=1e-13)
     assert grid.total_return.shape == (3, 5)
+    # One symbol per bank chunk gives the same answer.
+    small = run_ema_cross_grid(o, h, lo, c, fast, slow, s, bank_bytes=1)
+    np.testing.assert_array_equal(small.final_equity, grid.final_equity)
+    np.testing.assert_array_equal(small.trade_count, grid.trade_count)
 
 
 def test_max_drawdown_and_exposure_summaries() -> None:
