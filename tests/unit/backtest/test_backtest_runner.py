@@ -20,6 +20,7 @@ from simbiot.signals.builtin import DonchianBreakout, TrendEmaAdx
 from simbiot.signals.context import SignalInputs, StrategyContext
 from simbiot.signals.frame import SignalFrame
 from simbiot.signals.indicator_cache import IndicatorCache
+from simbiot.signals.model import Side
 from simbiot.signals.params import ParamSpec, resolve_params
 
 S = BacktestSettings(capital=10_000.0, fee=0.001, stop_loss=0.05)
@@ -113,6 +114,26 @@ class _Broken(_NeedsFeature):
         raise ValueError("bad shape")
 
 
+class _ShortAtRuntime(_Broken):
+    name = "short_at_runtime"
+
+    def evaluate(self, ctx: StrategyContext, params: Mapping[str, Any]) -> SignalFrame:
+        f = ctx.frame
+        z = np.zeros(f.shape, dtype=bool)
+        return SignalFrame(
+            f.symbols, f.timestamp, z, z, np.zeros(f.shape), lambda r, t, s: "", Side.ENTRY_SHORT
+        )
+
+
+class _WrongFrame(_Broken):
+    name = "wrong_frame"
+
+    def evaluate(self, ctx: StrategyContext, params: Mapping[str, Any]) -> SignalFrame:
+        f = ctx.frame.tail(10)
+        z = np.zeros(f.shape, dtype=bool)
+        return SignalFrame(f.symbols, f.timestamp, z, z, np.zeros(f.shape), lambda r, t, s: "")
+
+
 def test_refusals_are_config_errors() -> None:
     frame = make_market(2, 100, 1)
     with pytest.raises(ConfigError, match=r"cannot run on the fast path.*vol_rank"):
@@ -123,6 +144,10 @@ def test_refusals_are_config_errors() -> None:
         run_backtest(frame, TrendEmaAdx(), {"nope": 1}, S)
     with pytest.raises(ConfigError, match="fast"):
         run_backtest(frame, TrendEmaAdx(), {"fast": 30, "slow": 20}, S)
+    with pytest.raises(ConfigError, match="long only"):
+        run_backtest(frame, _ShortAtRuntime(), {}, S)
+    with pytest.raises(ConfigError, match="shape"):
+        run_backtest(frame, _WrongFrame(), {}, S)
     with pytest.raises(ValueError, match="chunk"):
         run_backtest(frame, TrendEmaAdx(), {}, S, chunk_symbols=0)
 
