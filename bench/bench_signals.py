@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from simbiot.analysis.indicators import frame_digest
+from simbiot.analysis.features import compute_features
+from simbiot.analysis.indicators import compute_indicators, frame_digest
 from simbiot.analysis.xray.synthetic import random_market
 from simbiot.domain.errors import ConfigError
 from simbiot.signals import (
@@ -89,12 +90,17 @@ def run(quick: bool = False) -> dict[str, Any]:
         frozenset(frame.symbols[:20]),
         {u: frozenset(frame.symbols[20:25]) for u in range(0, n_users, 10)},
     )
-    inputs = SignalInputs(frame, digest=frame_digest(frame))
+    # The analyzer's products (standard indicators, features) are inputs to both sides.
+    ind = compute_indicators(frame)
+    inputs = SignalInputs.from_analysis(
+        frame, indicators=ind, features=compute_features(frame, ind, 0), digest=frame_digest(frame)
+    )
 
     # Warm-up: compile the numba kernels outside every timing.
-    SignalEngine(registry, IndicatorCache()).evaluate(
-        SignalInputs(random_market(8, 200, seed=9)), configs
-    )
+    small = random_market(8, 200, seed=9)
+    small_ind = compute_indicators(small)
+    warm = SignalInputs.from_analysis(small, features=compute_features(small, small_ind, 0))
+    SignalEngine(registry, IndicatorCache()).evaluate(warm, configs)
 
     cache = IndicatorCache(max_bytes=8 * 1024**3)
     engine = SignalEngine(registry, cache)
