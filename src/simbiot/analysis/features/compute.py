@@ -69,8 +69,8 @@ def compute_features(
 
     ``ind`` must come from ``compute_indicators(frame, ...)``; ``reference`` is the row of
     the benchmark symbol for relative strength (None, or where that row has no return: the
-    cross-sectional median). Pass a
-    previous result of the same shape as ``out`` to reuse its buffer (overwritten).
+    cross-sectional median). Pass a previous result of the same shape as ``out`` to reuse
+    its buffer (overwritten).
     Raise ValueError when ``ind`` or ``out`` does not match the frame's shape, IndexError
     when ``reference`` is not a row of the frame.
     """

@@ -39,9 +39,20 @@ N_PARAMS = 21
 
 @kernel
 def fused_2d(
-    o: Any, h: Any, lo: Any, c: Any, v: Any, p: Any, nbdev: float, ann: float, out: Any
+    o: Any,
+    h: Any,
+    lo: Any,
+    c: Any,
+    v: Any,
+    logs: Any,
+    p: Any,
+    nbdev: float,
+    ann: float,
+    out: Any,
 ) -> None:
     """Fill ``out`` (INDICATOR_NAMES order, symbols, time) with the standard set.
+
+    ``logs`` is (4, symbols, time): ln(H/L), ln(H/C), ln(L/C), ln(C/O).
 
     Rows go in blocks: the recurrent indicators stream over the block's rows together,
     then the window indicators run row by row while the block is still in cache.
@@ -105,6 +116,16 @@ def fused_2d(
             cc_i = out[28, i]
             for t in range(t_len):
                 cc_i[t] *= root_ann
-            kv.parkinson_row(hi, li, v_phl, p[P_VOL], ann, out[29, i], s2)
-            kv.ohlc_vols_row(oi, hi, li, ci, v_pohlc, p[P_VOL], ann, out[30, i], out[31, i], work)
+            kv.parkinson_row(logs[0, i], v_phl, p[P_VOL], ann, out[29, i], s2)
+            kv.ohlc_vols_row(
+                logs[1, i],
+                logs[2, i],
+                logs[3, i],
+                v_pohlc,
+                p[P_VOL],
+                ann,
+                out[30, i],
+                out[31, i],
+                work,
+            )
             kv.zscore_row(vi, v_v, p[P_VOLZ], out[32, i], s2)

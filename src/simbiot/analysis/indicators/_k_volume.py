@@ -63,15 +63,12 @@ def zscore_clean(x: Any, p: int, out: Any, mean: Any) -> None:
 
 
 @kernel
-def ohlc_terms(o: float, h: float, lo: float, c: float) -> tuple[float, float]:
-    """Per-bar variance terms of Garman-Klass and Rogers-Satchell from three logarithms.
+def ohlc_terms(a: float, b: float, d: float) -> tuple[float, float]:
+    """Per-bar Garman-Klass and Rogers-Satchell terms from ln(H/C), ln(L/C) and ln(C/O).
 
     ln(H/O) = ln(H/C) + ln(C/O) and ln(L/O) = ln(L/C) + ln(C/O) spare two of the five
     logarithms the textbook formulas take.
     """
-    a = math.log(h / c)
-    b = math.log(lo / c)
-    d = math.log(c / o)
     hl = a - b
     return 0.5 * hl * hl - _GK_C * d * d, a * (a + d) + b * (b + d)
 
@@ -95,26 +92,25 @@ def rolling_vol(terms: Any, p: int, ann: float, out: Any) -> None:
 
 
 @kernel
-def parkinson_clean(h: Any, lo: Any, p: int, ann: float, out: Any, terms: Any) -> None:
-    """Parkinson volatility over ``p`` bars; ``terms`` is scratch of the segment's length."""
-    if h.shape[0] < p:
+def parkinson_clean(lhl: Any, p: int, ann: float, out: Any, terms: Any) -> None:
+    """Parkinson volatility over ``p`` bars from ln(H/L); ``terms`` is scratch."""
+    if lhl.shape[0] < p:
         return
-    for t in range(h.shape[0]):
-        hl = math.log(h[t] / lo[t])
-        terms[t] = hl * hl / (4.0 * _LN2)
+    for t in range(lhl.shape[0]):
+        terms[t] = lhl[t] * lhl[t] / (4.0 * _LN2)
     rolling_vol(terms, p, ann, out)
 
 
 @kernel
 def ohlc_vols_clean(
-    o: Any, h: Any, lo: Any, c: Any, p: int, ann: float, gk: Any, rs: Any, work: Any
+    a: Any, b: Any, d: Any, p: int, ann: float, gk: Any, rs: Any, work: Any
 ) -> None:
     """Garman-Klass and Rogers-Satchell volatility together; ``work`` is (2, length) scratch."""
-    n = c.shape[0]
+    n = a.shape[0]
     if n < p:
         return
     for t in range(n):
-        work[0, t], work[1, t] = ohlc_terms(o[t], h[t], lo[t], c[t])
+        work[0, t], work[1, t] = ohlc_terms(a[t], b[t], d[t])
     rolling_vol(work[0], p, ann, gk)
     rolling_vol(work[1], p, ann, rs)
 
@@ -173,21 +169,21 @@ def cc_vol_row(c: Any, valid: Any, p: int, ann: float, out: Any, tmp: Any) -> No
 
 
 @kernel
-def parkinson_row(h: Any, lo: Any, valid: Any, p: int, ann: float, out: Any, tmp: Any) -> None:
+def parkinson_row(lhl: Any, valid: Any, p: int, ann: float, out: Any, tmp: Any) -> None:
     """Parkinson volatility of one row; ``valid`` must require positive high and low."""
     out[:] = NAN
     s = 0
     while True:
         s, e = next_segment(valid, s)
-        if s >= h.shape[0]:
+        if s >= lhl.shape[0]:
             return
-        parkinson_clean(h[s:e], lo[s:e], p, ann, out[s:e], tmp[s:e])
+        parkinson_clean(lhl[s:e], p, ann, out[s:e], tmp[s:e])
         s = e
 
 
 @kernel
 def ohlc_vols_row(
-    o: Any, h: Any, lo: Any, c: Any, valid: Any, p: int, ann: float, gk: Any, rs: Any, work: Any
+    a: Any, b: Any, d: Any, valid: Any, p: int, ann: float, gk: Any, rs: Any, work: Any
 ) -> None:
     """Garman-Klass and Rogers-Satchell volatility of one row (positive OHLC required)."""
     gk[:] = NAN
@@ -195,9 +191,9 @@ def ohlc_vols_row(
     s = 0
     while True:
         s, e = next_segment(valid, s)
-        if s >= c.shape[0]:
+        if s >= a.shape[0]:
             return
-        ohlc_vols_clean(o[s:e], h[s:e], lo[s:e], c[s:e], p, ann, gk[s:e], rs[s:e], work[:, s:e])
+        ohlc_vols_clean(a[s:e], b[s:e], d[s:e], p, ann, gk[s:e], rs[s:e], work[:, s:e])
         s = e
 
 
@@ -229,8 +225,14 @@ def zscore_2d(x: Any, p: int, out: Any) -> None:
 
 
 @kernel
-def vol_2d(o: Any, h: Any, lo: Any, c: Any, p: int, kind: int, ann: float, out: Any) -> None:
-    """One volatility estimator of every row (candles with a non-positive price are gaps)."""
+def vol_2d(
+    o: Any, h: Any, lo: Any, c: Any, logs: Any, p: int, kind: int, ann: float, out: Any
+) -> None:
+    """One volatility estimator of every row (candles with a non-positive price are gaps).
+
+    ``logs`` holds the log ratios the estimator reads: ln(H/L) for Parkinson; ln(H/C),
+    ln(L/C), ln(C/O) for Garman-Klass and Rogers-Satchell; nothing for close-to-close.
+    """
     valid = np.empty(c.shape[1], np.bool_)
     work = np.empty((2, c.shape[1]))
     other = np.empty(c.shape[1])
@@ -240,10 +242,10 @@ def vol_2d(o: Any, h: Any, lo: Any, c: Any, p: int, kind: int, ann: float, out: 
             cc_vol_row(c[i], valid, p, ann, out[i], work[0])
         elif kind == PARKINSON:
             mask_positive(h[i], lo[i], h[i], lo[i], valid)
-            parkinson_row(h[i], lo[i], valid, p, ann, out[i], work[0])
+            parkinson_row(logs[0, i], valid, p, ann, out[i], work[0])
         elif kind == GARMAN_KLASS:
             mask_positive(o[i], h[i], lo[i], c[i], valid)
-            ohlc_vols_row(o[i], h[i], lo[i], c[i], valid, p, ann, out[i], other, work)
+            ohlc_vols_row(logs[0, i], logs[1, i], logs[2, i], valid, p, ann, out[i], other, work)
         else:
             mask_positive(o[i], h[i], lo[i], c[i], valid)
-            ohlc_vols_row(o[i], h[i], lo[i], c[i], valid, p, ann, other, out[i], work)
+            ohlc_vols_row(logs[0, i], logs[1, i], logs[2, i], valid, p, ann, other, out[i], work)

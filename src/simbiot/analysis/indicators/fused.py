@@ -11,7 +11,7 @@ from simbiot.analysis.indicators.indicator_set import (
     IndicatorParams,
     IndicatorSet,
 )
-from simbiot.analysis.indicators.volatility import periods_per_year
+from simbiot.analysis.indicators.volatility import log_ratio, periods_per_year
 from simbiot.domain.frame import MarketFrame
 
 __all__ = ["compute_indicators"]
@@ -72,12 +72,15 @@ def compute_indicators(
         block = out.block
     else:
         block = np.empty(shape, dtype=np.float64)
+    o, h, lo, c = (_contiguous(a) for a in (frame.open, frame.high, frame.low, frame.close))
+    logs = np.stack([log_ratio(h, lo), log_ratio(h, c), log_ratio(lo, c), log_ratio(c, o)])
     kf.fused_2d(
-        _contiguous(frame.open),
-        _contiguous(frame.high),
-        _contiguous(frame.low),
-        _contiguous(frame.close),
+        o,
+        h,
+        lo,
+        c,
         _contiguous(frame.volume),
+        logs,
         _packed(params),
         float(params.bb_nbdev),
         float(ann),
