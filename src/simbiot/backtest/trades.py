@@ -43,7 +43,7 @@ class Trade:
 
     @property
     def return_pct(self) -> float:
-        """Net return on the cash the trade used (notional plus the entry share of fees)."""
+        """Net return on the notional bought (pnl after both fees / amount × entry price)."""
         cost = self.notional
         return self.pnl / cost if cost > 0 else 0.0
 

@@ -7,9 +7,12 @@ import dataclasses
 import numpy as np
 import pytest
 from backtest_frames import make_market
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simbiot.backtest.audit import audit_trades
-from simbiot.backtest.result import BacktestResult
+from simbiot.backtest.fastpath import run_signals
+from simbiot.backtest.result import BacktestResult, result_from_fast
 from simbiot.backtest.runner import run_backtest
 from simbiot.backtest.settings import BacktestSettings
 from simbiot.backtest.trades import Trade
@@ -126,3 +129,30 @@ def test_report_json(clean: tuple[BacktestResult, MarketFrame]) -> None:
     assert doc["ok"] is False
     assert doc["counts"]["fee_mismatch"] == 1
     assert doc["violations"][0]["trade"]["symbol"] == res.trades[1].symbol
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    fee=st.sampled_from([0.0, 0.001, 0.01]),
+    slip=st.sampled_from([0.0, 0.001]),
+    sl=st.sampled_from([None, 0.02, 0.08]),
+    tp=st.sampled_from([None, 0.03]),
+    fraction=st.sampled_from([1.0, 0.3]),
+)
+def test_every_fast_path_run_passes_audit(
+    seed: int, fee: float, slip: float, sl: float | None, tp: float | None, fraction: float
+) -> None:
+    frame = make_market(3, 300, seed, nan_head=True)
+    rng = np.random.default_rng(seed)
+    ent, ext = rng.random(frame.shape) < 0.1, rng.random(frame.shape) < 0.1
+    s = BacktestSettings(
+        capital=3000.0, fee=fee, slippage=slip, stop_loss=sl, take_profit=tp, fraction=fraction
+    )
+    fast = run_signals(ent, ext, frame.open, frame.high, frame.low, frame.close, s)
+    res = result_from_fast(
+        fast, strategy="random", params={}, exchange="test", timeframe="1h",
+        symbols=frame.symbols, timestamp=frame.timestamp, settings=s.model_dump(),
+    )  # fmt: skip
+    report = audit_trades(res, frame)
+    assert report.ok, report.to_json()["violations"][:3]
