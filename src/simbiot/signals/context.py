@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,11 +12,14 @@ from simbiot.analysis.features import FeatureParams, FeatureSet, feature_names
 from simbiot.analysis.indicators import IndicatorSet, frame_digest
 from simbiot.analysis.indicators._inputs import FloatArray
 from simbiot.analysis.market_state import MarketState
-from simbiot.analysis.snapshot import XRaySnapshot
-from simbiot.analysis.xray.engine import XRayResult
 from simbiot.domain.frame import MarketFrame
 from simbiot.signals.catalog import normalise
 from simbiot.signals.indicator_cache import IndicatorBank, IndicatorCache
+
+if TYPE_CHECKING:
+    # Annotations only: importing the X-ray engine would load every detector.
+    from simbiot.analysis.snapshot import XRaySnapshot
+    from simbiot.analysis.xray.engine import XRayResult
 
 __all__ = ["DEFAULT_FEATURES", "SignalInputs", "StrategyContext"]
 
