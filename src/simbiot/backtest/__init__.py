@@ -45,7 +45,12 @@ from simbiot.backtest.robustness import (
     slice_frame,
     walk_forward_splits,
 )
-from simbiot.backtest.runner import ProgressFn, run_backtest, run_backtest_async
+from simbiot.backtest.runner import (
+    ProgressFn,
+    backtest_signal_frame,
+    run_backtest,
+    run_backtest_async,
+)
 from simbiot.backtest.settings import BacktestSettings
 from simbiot.backtest.trades import Trade, trades_from_fast
 
@@ -64,6 +69,7 @@ __all__ = [
     "Trade",
     "Violation",
     "audit_trades",
+    "backtest_signal_frame",
     "compute_metrics",
     "compute_metrics_async",
     "drawdown",

@@ -14,12 +14,13 @@ from simbiot.backtest.settings import BacktestSettings
 from simbiot.domain.errors import ConfigError
 from simbiot.domain.frame import MarketFrame
 from simbiot.signals.context import SignalInputs
+from simbiot.signals.frame import SignalFrame
 from simbiot.signals.indicator_cache import IndicatorCache
 from simbiot.signals.model import Side
 from simbiot.signals.params import resolve_params
 from simbiot.signals.strategy import Strategy
 
-__all__ = ["ProgressFn", "run_backtest", "run_backtest_async"]
+__all__ = ["ProgressFn", "backtest_signal_frame", "run_backtest", "run_backtest_async"]
 
 # (stage, share of the whole run done in [0, 1]); stages: signals, simulate, metrics, done.
 ProgressFn = Callable[[str, float], None]
@@ -64,15 +65,39 @@ def run_backtest(
         raise ConfigError(
             f"strategy {strategy.name!r} failed: {type(exc).__name__}: {exc}"
         ) from exc
-    if signals.side != Side.ENTRY_LONG:
-        raise ConfigError(f"strategy {strategy.name!r} gave {signals.side} signals; long only")
-    if signals.entry.shape != frame.shape:
-        raise ConfigError(f"strategy {strategy.name!r} gave masks of shape {signals.entry.shape}")
     report("simulate", 0.2)
+    return backtest_signal_frame(
+        frame, signals, settings, strategy=strategy.name, params=resolved, progress=report,
+        chunk_symbols=chunk_symbols,
+    )  # fmt: skip
+
+
+def backtest_signal_frame(
+    frame: MarketFrame,
+    signals: SignalFrame,
+    settings: BacktestSettings,
+    *,
+    strategy: str = "",
+    params: Mapping[str, Any] | None = None,
+    progress: ProgressFn | None = None,
+    chunk_symbols: int = 64,
+) -> BacktestResult:
+    """Backtest an already evaluated signal frame (``SignalEngine.evaluate_detailed().frames``).
+
+    Raise ConfigError when the frame is not long-only or does not cover ``frame``.
+    """
+    report = progress or _no_progress
+    name = strategy or "signals"
+    if signals.side != Side.ENTRY_LONG:
+        raise ConfigError(f"strategy {name!r} gave {signals.side} signals; long only")
+    if signals.entry.shape != frame.shape or signals.symbols != frame.symbols:
+        raise ConfigError(
+            f"strategy {name!r} gave masks of shape {signals.entry.shape} for a frame of {frame.shape}"
+        )
     fast = _simulate_chunked(frame, signals.entry, signals.exit, settings, chunk_symbols, report)
     report("metrics", 0.9)
     result = result_from_fast(
-        fast, strategy=strategy.name, params=resolved, exchange=frame.exchange,
+        fast, strategy=name, params=dict(params or {}), exchange=frame.exchange,
         timeframe=frame.timeframe, symbols=frame.symbols, timestamp=frame.timestamp,
         settings=settings.model_dump(),
     )  # fmt: skip

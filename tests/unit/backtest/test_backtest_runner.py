@@ -13,15 +13,17 @@ from backtest_frames import make_market
 
 from simbiot.backtest.fastpath import run_signals
 from simbiot.backtest.result import result_from_fast
-from simbiot.backtest.runner import run_backtest, run_backtest_async
+from simbiot.backtest.runner import backtest_signal_frame, run_backtest, run_backtest_async
 from simbiot.backtest.settings import BacktestSettings
 from simbiot.domain.errors import ConfigError
 from simbiot.signals.builtin import DonchianBreakout, TrendEmaAdx
 from simbiot.signals.context import SignalInputs, StrategyContext
+from simbiot.signals.engine import SignalEngine
 from simbiot.signals.frame import SignalFrame
 from simbiot.signals.indicator_cache import IndicatorCache
 from simbiot.signals.model import Side
 from simbiot.signals.params import ParamSpec, resolve_params
+from simbiot.signals.registry import StrategyRegistry
 
 S = BacktestSettings(capital=10_000.0, fee=0.001, stop_loss=0.05)
 PARAMS = {"fast": 8, "slow": 21, "adx_min": 10.0}
@@ -157,3 +159,20 @@ def test_settings_validation() -> None:
         BacktestSettings(stop_loss=0.001, slippage=0.002)
     with pytest.raises(ValueError):
         BacktestSettings(fraction=0.0)
+
+
+def test_engine_frames_backtest_directly() -> None:
+    frame = make_market(4, 500, 12)
+    registry = StrategyRegistry.with_builtins()
+    configs = [registry.default_config("trend_ema_adx", fast=8, slow=21, adx_min=10.0),
+               registry.default_config("donchian_breakout")]  # fmt: skip
+    out = SignalEngine(registry, IndicatorCache()).evaluate_detailed(SignalInputs(frame), configs)
+    assert not out.errors
+    cid = configs[0].config_id
+    res = backtest_signal_frame(
+        frame, out.frames[cid], S, strategy="trend_ema_adx", params=configs[0].params
+    )
+    direct = run_backtest(frame, TrendEmaAdx(), PARAMS, S)
+    assert res.trades == direct.trades
+    with pytest.raises(ConfigError, match="shape"):
+        backtest_signal_frame(frame.select([0, 1]), out.frames[cid], S)
