@@ -33,6 +33,8 @@ class BacktestSettings(FrozenModel):
 
     @model_validator(mode="after")
     def _check(self) -> BacktestSettings:
+        # A stop inside the slippage band would sit at or above the entry bar's open and
+        # close every position the moment it opens.
         if self.stop_loss is not None and self.stop_loss <= self.slippage:
             raise ValueError("stop_loss must exceed slippage")
         return self
