@@ -4,6 +4,18 @@ Strategies are evaluated once per distinct configuration over every symbol and b
 (:class:`SignalEngine`), users are served by fan-out with their blacklist applied, and
 their entries are ranked when slots or capital are short (:func:`select`). Users write
 their own strategies as YAML rule files (:mod:`simbiot.signals.rules`).
+
+Wiring (in the composition root)::
+
+    s = settings.signals
+    registry = StrategyRegistry.from_directory(s.rules_dir)
+    engine = SignalEngine(registry, IndicatorCache(s.indicator_cache_mb * 2**20), s)
+    blacklist = Blacklist(cache_store, clock, s, scorer=None)
+    service = SignalService(engine, blacklist, cache_store, bus, DatabaseSignalRecorder(db), clock)
+    result = await service.run_cycle(SignalInputs.from_xray(xray_result), subscriptions)
+
+The backtester reuses ``engine.evaluate_detailed(inputs, configs).frames`` (entry/exit
+masks over all bars); the optimiser reads ``strategy.parameters()`` for its search space.
 """
 
 from simbiot.signals.blacklist import Blacklist, BlacklistEntry, BlacklistScorer, SignalOutcome

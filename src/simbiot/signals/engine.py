@@ -19,7 +19,7 @@ from simbiot.signals.blacklist_view import BlacklistView
 from simbiot.signals.catalog import IndicatorRequest
 from simbiot.signals.context import SignalInputs
 from simbiot.signals.frame import SignalFrame
-from simbiot.signals.history import historical_edge
+from simbiot.signals.history import edge_from_forward, forward_returns
 from simbiot.signals.indicator_cache import IndicatorCache
 from simbiot.signals.model import Signal, StrategyConfig, Subscription
 from simbiot.signals.registry import StrategyRegistry
@@ -90,7 +90,8 @@ class SignalEngine:
         t1 = time.perf_counter()
         frames: dict[str, SignalFrame] = {}
         signals: dict[str, list[Signal]] = {}
-        close = inputs.frame.close
+        # Every strategy's edge is measured against the same forward returns.
+        fwd = forward_returns(inputs.frame.close, self._s.ev_horizon_bars)
         for cid, (strategy, params) in plans.items():
             try:
                 frame = strategy.evaluate(ctx, params)
@@ -104,9 +105,7 @@ class SignalEngine:
                 errors[cid] = f"{type(exc).__name__}: {exc}"
                 log.exception("signals: configuration %s crashed", cid)
                 continue
-            ev = historical_edge(
-                close, frame.entry, self._s.ev_horizon_bars, self._s.ev_prior_weight
-            )
+            ev = edge_from_forward(fwd, frame.entry, self._s.ev_prior_weight)
             frames[cid] = frame.with_expected_value(ev)
             signals[cid] = frames[cid].latest(cid, inputs.xray_scores)
         t2 = time.perf_counter()

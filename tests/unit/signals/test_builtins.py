@@ -108,3 +108,15 @@ def test_squeeze_then_expansion() -> None:
     noisy = np.concatenate([wild, wild[-1] * np.exp(np.cumsum(rng.normal(0, 0.03, 25))), [0]])
     noisy[-1] = noisy[-2] * 1.03
     assert not _eval(VolatilitySqueeze(), make_frame([noisy])).entry[0, -1]
+
+
+def test_squeeze_rank_is_shared_between_thresholds() -> None:
+    from signal_frames import random_frame
+
+    cache = IndicatorCache()
+    ctx = SignalInputs(random_frame(4, 200, seed=2)).context(cache)
+    s = VolatilitySqueeze()
+    for pct in (0.1, 0.2):
+        s.evaluate(ctx, resolve_params(s.parameters(), {"squeeze_pct": pct}, s.name))
+    ranks = [k for _, k in cache.cached_keys() if k[0] == "rank|bb_width"]
+    assert ranks == [("rank|bb_width", (20, 2.0, 120))]

@@ -53,7 +53,11 @@ class VolatilitySqueeze:
         close = ctx.frame.close
         upper, middle = ctx.ind("bb_upper", n, k), ctx.ind("bb_middle", n, k)
         width = ctx.ind("bb_width", n, k)
-        rank_before = shift(rolling_rank(width, lookback))
+        # Shared by every configuration with these bands and lookback, whatever its threshold.
+        rank = ctx.bank.derived(
+            ("rank|bb_width", (n, k, lookback)), lambda: rolling_rank(width, lookback)
+        )
+        rank_before = shift(rank)
         entry = (rank_before <= pct) & (close > upper)
         exit_ = close < middle
         half = upper - middle
