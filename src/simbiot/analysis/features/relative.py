@@ -21,14 +21,21 @@ def benchmark_returns(returns: FloatArray, reference: int | None) -> FloatArray:
     """
     if reference is not None and not -returns.shape[0] <= reference < returns.shape[0]:
         raise IndexError(f"reference row {reference} out of range 0..{returns.shape[0] - 1}")
+    if reference is None:
+        return _median(returns)
+    out: FloatArray = np.array(returns[reference], dtype=np.float64)
+    missing = ~np.isfinite(out)
+    if missing.any():  # the median is the costly part: only where the reference is absent
+        out[missing] = _median(returns[:, missing])
+    return out
+
+
+def _median(returns: FloatArray) -> FloatArray:
+    """Cross-sectional median of each candle, ignoring NaN (NaN where no symbol has one)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a candle no symbol has gives NaN
         med: FloatArray = np.nanmedian(np.ascontiguousarray(returns.T), axis=1)
-    if reference is None:
-        return med
-    ref = returns[reference]
-    out: FloatArray = np.where(np.isfinite(ref), ref, med)
-    return out
+    return med
 
 
 def relative_returns(returns: FloatArray, reference: int | None) -> FloatArray:
