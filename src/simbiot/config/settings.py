@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from simbiot.config.sections import (
     AnalysisSettings,
     AppSettings,
+    BacktestSettings,
     BusSettings,
     CacheSettings,
     CoinGeckoSettings,
@@ -55,6 +56,7 @@ class Settings(BaseSettings):
     signals: SignalsSettings = SignalsSettings()
     risk: RiskSettings = RiskSettings()
     trading: TradingSettings = TradingSettings()
+    backtest: BacktestSettings = BacktestSettings()
 
     def path(self, relative: Path) -> Path:
         """Resolve ``relative`` under ``app.data_dir`` (absolute paths pass through)."""
