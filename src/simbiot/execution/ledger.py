@@ -7,7 +7,9 @@ report seen twice, or replayed after a restart, changes nothing the second time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -76,12 +78,27 @@ def _walk(current: OrderState, target: OrderState) -> None:
 class Ledger:
     """Orders, fills and positions of every user, through the storage repositories."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, serialize: bool | None = None) -> None:
         self._db = db
+        if serialize is None:
+            serialize = db.engine.dialect.name == "sqlite"
+        # SQLite has one writer and every transaction begins IMMEDIATE: queueing here costs
+        # nothing, while queueing in SQLite's busy handler sleeps in growing steps.
+        self._gate: asyncio.Lock | None = asyncio.Lock() if serialize else None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """Yield a session in a transaction (one at a time on SQLite)."""
+        if self._gate is None:
+            async with self._db.transaction() as session:
+                yield session
+            return
+        async with self._gate, self._db.transaction() as session:
+            yield session
 
     async def record(self, request: OrderRequest, *, status: OrderState = OrderState.NEW) -> int:
         """Write the order row (before anything is sent); a reused client id raises Conflict."""
-        async with self._db.transaction() as session:
+        async with self.transaction() as session:
             row = await self._create(session, request, status)
             return row.id
 
@@ -105,7 +122,7 @@ class Ledger:
 
     async def get(self, key: OrderKey) -> OrderRow:
         """Return the order row of ``key`` or raise ``NotFound``."""
-        async with self._db.transaction() as session:
+        async with self.transaction() as session:
             return await self._get(session, key)
 
     @staticmethod
@@ -120,7 +137,7 @@ class Ledger:
 
     async def mark(self, key: OrderKey, state: OrderState, reason: str | None = None) -> OrderRow:
         """Move an order to ``state`` (validated) without venue facts."""
-        async with self._db.transaction() as session:
+        async with self.transaction() as session:
             row = await self._get(session, key)
             _walk(OrderState(row.status), state)
             return await self._update(session, key, state, reason=reason)
@@ -158,7 +175,7 @@ class Ledger:
         levels: PositionLevels | None = None,
     ) -> ExecutionResult:
         """Apply a venue report: order row, new fills and position, in one transaction."""
-        async with self._db.transaction() as session:
+        async with self.transaction() as session:
             row = await self._get(session, key)
             _walk(OrderState(row.status), report.state)
             booked = await self._book(session, row, report.trades, levels)
@@ -175,7 +192,7 @@ class Ledger:
 
     async def book_paper(self, request: OrderRequest, report: VenueReport) -> ExecutionResult:
         """Write a paper order and its fills in one transaction (nothing is ever sent)."""
-        async with self._db.transaction() as session:
+        async with self.transaction() as session:
             row = await self._create(session, request, OrderState.NEW)
             transition(transition(OrderState.NEW, OrderState.SUBMITTING), report.state)
             booked = await self._book(session, row, report.trades, request.levels)
@@ -219,13 +236,13 @@ class Ledger:
 
     async def in_flight(self, *, user_id: int, account_ref: str) -> list[OrderRow]:
         """Return the account's orders whose venue outcome is not settled, oldest first."""
-        async with self._db.transaction() as session:
+        async with self.transaction() as session:
             rows = await orders.list_open(session, user_id=user_id, statuses=IN_FLIGHT)
             return [r for r in rows if r.account_ref == account_ref]
 
     async def booked_amount(self, key: OrderKey) -> Decimal:
         """Return the sum of the fills booked for an order."""
-        async with self._db.transaction() as session:
+        async with self.transaction() as session:
             row = await self._get(session, key)
             # Summed here, not in SQL: SQLite keeps exact decimals as text.
             booked = await fills.list_for_order(session, user_id=key.user_id, order_id=row.id)
@@ -235,19 +252,19 @@ class Ledger:
         self, *, user_id: int, bot_id: int | None, exchange: str, symbol: str
     ) -> PositionRow | None:
         """Return the open position of a user's bot in a symbol, if any."""
-        async with self._db.transaction() as session:
+        async with self.transaction() as session:
             return await find_open(
                 session, user_id=user_id, bot_id=bot_id, exchange=exchange, symbol=symbol
             )
 
     async def open_positions(self, *, user_id: int, bot_id: int | None = None) -> list[PositionRow]:
         """Return the user's open positions (one bot's when given)."""
-        async with self._db.transaction() as session:
+        async with self.transaction() as session:
             return list(await positions.list_open(session, user_id=user_id, bot_id=bot_id))
 
     async def bought_since(self, position: PositionRow, account_ref: str) -> Decimal:
         """Return the amount bought into ``position`` since it opened (its initial size)."""
-        async with self._db.transaction() as session, translated("sum buys"):
+        async with self.transaction() as session, translated("sum buys"):
             amounts = await session.scalars(
                 select(FillRow.amount).where(
                     FillRow.user_id == position.user_id,
@@ -263,7 +280,7 @@ class Ledger:
         self, position: PositionRow, changes: dict[str, Decimal | None]
     ) -> PositionRow:
         """Change an open position's exit levels against the version read (stale → Conflict)."""
-        async with self._db.transaction() as session:
+        async with self.transaction() as session:
             return await positions.update_levels(
                 session,
                 user_id=position.user_id,
@@ -274,7 +291,7 @@ class Ledger:
 
     async def close_dust(self, position: PositionRow) -> PositionRow:
         """Close a position too small to sell (below the market's minimums)."""
-        async with self._db.transaction() as session:
+        async with self.transaction() as session:
             return await positions.close(
                 session,
                 user_id=position.user_id,

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from simbiot.execution.ledger import Ledger
 from simbiot.execution.state import OrderState
-from simbiot.storage.database import Database
 from simbiot.storage.errors import translated
 from simbiot.storage.tables import FillRow, OrderRow
 
@@ -24,13 +24,13 @@ ZERO = Decimal(0)
 class PaperBalances:
     """Free quote balance of paper accounts (``paper:<bot_id>``)."""
 
-    def __init__(self, db: Database, capital_of: Callable[[int, str], Decimal]) -> None:
-        self._db = db
+    def __init__(self, ledger: Ledger, capital_of: Callable[[int, str], Decimal]) -> None:
+        self._ledger = ledger
         self._capital_of = capital_of
 
     async def free_quote(self, user_id: int, account_ref: str) -> Decimal:
         """Return the quote currency the account can spend now."""
-        async with self._db.transaction() as session, translated("paper balance"):
+        async with self._ledger.transaction() as session, translated("paper balance"):
             rows = await session.execute(
                 select(FillRow.side, FillRow.price, FillRow.amount, FillRow.fee).where(
                     FillRow.user_id == user_id, FillRow.account_ref == account_ref

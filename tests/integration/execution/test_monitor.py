@@ -43,7 +43,7 @@ class Rig:
         self.settings = TradingSettings(paper_slippage_bps=0, paper_fee_rate=0)
         self.ledger = Ledger(db)
         self.prices = StaticPrices({("mexc", SYMBOL): D(100)})
-        self.paper_balances = PaperBalances(db, lambda u, a: D(10_000))
+        self.paper_balances = PaperBalances(self.ledger, lambda u, a: D(10_000))
         self.paper = PaperExecutor(
             self.ledger, self.prices, self.clock, self.settings, self.paper_balances
         )

@@ -65,7 +65,7 @@ async def paper(database: Database) -> Paper:
     settings = TradingSettings(paper_fee_rate=0.001, paper_slippage_bps=10, paper_capital=10_000)
     ledger = Ledger(database)
     prices = StaticPrices({("mexc", "ETH/USDT"): D(2000)})
-    balances = PaperBalances(database, lambda u, a: D(settings.paper_capital))
+    balances = PaperBalances(ledger, lambda u, a: D(settings.paper_capital))
     ex = PaperExecutor(ledger, prices, SimulatedClock(1_700_000_000_000), settings, balances)
     return Paper(ex, ledger, prices, balances, *ids)
 

@@ -102,7 +102,7 @@ async def make_desk(
     clock = LiveClock()
     ledger = Ledger(db)
     prices = StaticPrices({("mexc", s): D("10") for s in SYMBOLS})
-    paper_balances = PaperBalances(db, lambda u, a: D(1000))
+    paper_balances = PaperBalances(ledger, lambda u, a: D(1000))
     paper = PaperExecutor(ledger, prices, clock, settings, paper_balances)
     balances = BalanceCache(paper_balances.free_quote, clock, settings.balance_ttl_s)
     guard = AccountGuard()
