@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from simbiot.cli.context import CliContext, cli_context
 from simbiot.domain.errors import ConfigError
 from simbiot.signals.context import DEFAULT_FEATURES
 from simbiot.signals.registry import StrategyRegistry
@@ -19,13 +20,26 @@ from simbiot.signals.strategy import Strategy
 __all__ = ["register"]
 
 RulesDirOpt = Annotated[
-    Path,
+    Path | None,
     typer.Option(
-        "--rules-dir", "-r", help="Directory of rule files (*.yaml) beside the built-ins."
+        "--rules-dir",
+        "-r",
+        help="Directory of rule files (*.yaml) beside the built-ins (default: signals.rules_dir).",
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 DEFAULT_RULES_DIR = Path("config/strategies")
+
+
+def _rules_dir(ctx: typer.Context, given: Path | None) -> Path:
+    """Return ``--rules-dir``, else the configured ``signals.rules_dir``, else the default."""
+    if given is not None:
+        return given
+    if isinstance(ctx.find_root().obj, CliContext):
+        configured = cli_context(ctx).settings().signals.rules_dir
+        if configured is not None:
+            return configured
+    return DEFAULT_RULES_DIR
 
 
 def _registry(rules_dir: Path, err: Console) -> StrategyRegistry:
@@ -94,10 +108,10 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help="List, show and validate strategies.", no_args_is_help=True)
 
     @group.command("list")
-    def list_(rules_dir: RulesDirOpt = DEFAULT_RULES_DIR, as_json: JsonOpt = False) -> None:
+    def list_(ctx: typer.Context, rules_dir: RulesDirOpt = None, as_json: JsonOpt = False) -> None:
         """List every strategy with its parameters and their search ranges."""
         out, err = Console(), Console(stderr=True)
-        docs = [_describe(s) for s in _registry(rules_dir, err)]
+        docs = [_describe(s) for s in _registry(_rules_dir(ctx, rules_dir), err)]
         if as_json:
             typer.echo(json.dumps(docs, indent=2))
             return
@@ -111,13 +125,14 @@ def register(app: typer.Typer) -> None:
 
     @group.command("show")
     def show(
+        ctx: typer.Context,
         name: Annotated[str, typer.Argument(help="Strategy name.")],
-        rules_dir: RulesDirOpt = DEFAULT_RULES_DIR,
+        rules_dir: RulesDirOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Show one strategy: description, parameters, indicators at the defaults."""
         out, err = Console(), Console(stderr=True)
-        registry = _registry(rules_dir, err)
+        registry = _registry(_rules_dir(ctx, rules_dir), err)
         try:
             doc = _describe(registry.get(name))
         except ConfigError as exc:

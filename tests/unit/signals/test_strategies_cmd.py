@@ -4,9 +4,11 @@ import json
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from typer.testing import CliRunner
 
 from simbiot.cli import strategies_cmd
+from simbiot.cli.context import CliContext
 
 SHIPPED = Path(__file__).resolve().parents[3] / "config" / "strategies"
 
@@ -73,3 +75,21 @@ def test_validate_accepts_good_files_and_directories(tmp_path: Path) -> None:
     assert dup.exit_code == 1
     assert "already used by" in dup.stdout
     assert "cannot read the file" in dup.stdout
+
+
+def test_rules_dir_comes_from_the_configuration(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "mine.yaml").write_text("name: mine\nentry: {gt: [close, 1]}\n")
+    config = tmp_path / "simbiot.yaml"
+    config.write_text(f"signals:\n  rules_dir: {rules}\n")
+    app = typer.Typer()
+
+    @app.callback()
+    def root(ctx: typer.Context) -> None:
+        ctx.obj = CliContext(config, tmp_path / ".env", Console(), Console(stderr=True))
+
+    strategies_cmd.register(app)
+    result = CliRunner().invoke(app, ["strategies", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "mine" in {d["name"] for d in json.loads(result.stdout)}
