@@ -306,12 +306,10 @@ def dmi_block(
                     pdm[b] += dp
                 tr_s[b] += tr
                 continue
-            m = mdm[b] - mdm[b] * inv_p
-            q = pdm[b] - pdm[b] * inv_p
-            if dm > 0.0 and dp < dm:
-                m += dm
-            elif dp > 0.0 and dp > dm:
-                q += dp
+            minus_move = dm > 0.0 and dp < dm
+            plus_move = dp > 0.0 and dp > dm
+            m = mdm[b] - mdm[b] * inv_p + (dm if minus_move else 0.0)
+            q = pdm[b] - pdm[b] * inv_p + (dp if plus_move else 0.0)
             mdm[b] = m
             pdm[b] = q
             ts = tr_s[b] - tr_s[b] * inv_p + tr
@@ -358,10 +356,12 @@ def obv_block(c: Any, v: Any, r0: int, nb: int, out: Any) -> None:
                 continue
             if cnt[b] == 0:
                 acc[b] = vv
-            elif cv > prev[b]:
-                acc[b] += vv
-            elif cv < prev[b]:
-                acc[b] -= vv
+            else:
+                # a select, not a branch: the direction of a close is a coin flip, and
+                # adding 0.0 leaves the sum exactly as TA-Lib's "no change" does
+                pv = prev[b]
+                step = vv if cv > pv else (-vv if cv < pv else 0.0)
+                acc[b] += step
             cnt[b] += 1
             prev[b] = cv
             out[r, t] = acc[b]
