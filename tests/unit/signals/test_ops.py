@@ -89,3 +89,12 @@ def test_cross_percentile_matches_numpy(a: np.ndarray, q: float) -> None:
         if col.size:
             expected[t] = np.percentile(col, q)
     assert np.allclose(cross_percentile(a, q)[0], expected, equal_nan=True, rtol=1e-9, atol=1e-6)
+
+
+def test_bad_window_and_percentile_are_refused() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="window"):
+        rolling_rank(np.zeros((1, 5)), 1)
+    with pytest.raises(ValueError, match="q must lie"):
+        cross_percentile(np.zeros((2, 2)), 101)

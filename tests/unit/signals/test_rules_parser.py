@@ -264,3 +264,12 @@ def test_rising_and_falling_operands_are_checked(text: str, fragment: str) -> No
     issues = check_rule_text(text)
     assert len(issues) == 1
     assert fragment in issues[0].message
+
+
+def test_a_percentile_without_a_subject_is_an_operand_error() -> None:
+    from signal_frames import make_frame
+
+    bound = parse_operand("p90", {}, ()).bind({})
+    ctx = SignalInputs(make_frame([[1.0, 2.0]])).context(IndicatorCache())
+    with pytest.raises(OperandError, match="needs an operand"):
+        bound.evaluate(ctx, None)
