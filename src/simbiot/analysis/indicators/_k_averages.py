@@ -1,8 +1,9 @@
-"""Numba kernels: moving averages, MACD, rolling standard deviation, Bollinger bands.
+"""Numba kernels: rolling standard deviation and Bollinger bands; 2-D drivers of SMA, EMA, MACD.
 
-``*_clean`` kernels compute one segment with no NaN, as TA-Lib does, writing only the
-defined positions (the caller pre-fills NaN); ``*_row`` kernels apply the gap rule of
-``_segments``; ``*_2d`` kernels loop over the rows of a (symbols, time) array.
+Conventions shared by the window kernels: ``*_clean`` computes one segment with no NaN,
+as TA-Lib does, writing only the defined positions (the caller pre-fills NaN); ``*_row``
+applies the gap rule of ``_segments``; ``*_2d`` loops over the rows of a (symbols, time)
+array (the recurrent indicators stream over row blocks, see ``_k_streams``).
 """
 
 from __future__ import annotations
