@@ -21,6 +21,7 @@ from simbiot.domain.errors import (
     ExchangeError,
     FatalExchangeError,
     InsufficientFunds,
+    MalformedPayload,
     NetworkError,
     NonRetryableError,
     RateLimited,
@@ -34,11 +35,13 @@ from simbiot.execution.state import OrderState, state_of_venue
 from simbiot.risk.reasons import Reason
 from simbiot.storage.tables import OrderRow
 
-__all__ = ["NEVER_PLACED", "LiveExecutor", "result_of"]
+__all__ = ["NEVER_PLACED", "VENUE_ERRORS", "LiveExecutor", "result_of"]
 
 log = logging.getLogger(__name__)
 ZERO = Decimal(0)
 NEVER_PLACED = "never_placed"
+# What a venue call can fail with: its errors, or an answer we cannot read.
+VENUE_ERRORS = (ExchangeError, MalformedPayload)
 # Trades are looked up from a little before the order's time: venue clocks differ.
 _TRADES_SLACK_MS = 60_000
 
@@ -130,12 +133,19 @@ class LiveExecutor:
     ) -> ExecutionResult:
         """Apply the venue's view of the order, with its trades, to the ledger."""
         state = state_of_venue(order.status, order.filled)
+        if state is OrderState.FILLED and order.filled <= 0:
+            # "Filled" with nothing filled is a garbled answer: ask for the order itself.
+            fetched = await self._fetch_plausible(symbol, key.client_order_id)
+            if fetched is None:
+                report = VenueReport(OrderState.UNKNOWN, reason="implausible venue answer")
+                return await self._ledger.apply(key, report, levels=levels)
+            order, state = fetched, state_of_venue(fetched.status, fetched.filled)
         trades: list[TradeFacts] = []
         reason: str | None = None
         if order.filled > 0:
             try:
                 trades = await self._trades_of(symbol, order)
-            except ExchangeError as exc:
+            except VENUE_ERRORS as exc:
                 state, reason = OrderState.UNKNOWN, f"fills not fetched: {exc}"
             else:
                 if sum((t.amount for t in trades), ZERO) < order.filled:
@@ -155,6 +165,16 @@ class LiveExecutor:
         )
         return await self._ledger.apply(key, report, levels=levels)
 
+    async def _fetch_plausible(self, symbol: str, client_order_id: str) -> ExchangeOrder | None:
+        try:
+            order = await self._port.fetch_order_by_client_id(symbol, client_order_id)
+        except VENUE_ERRORS:
+            return None
+        if order is None:
+            return None
+        implausible = state_of_venue(order.status, order.filled) is OrderState.FILLED
+        return None if implausible and order.filled <= 0 else order
+
     async def _lookup(
         self, key: OrderKey, symbol: str, levels: PositionLevels | None
     ) -> ExecutionResult:
@@ -167,7 +187,7 @@ class LiveExecutor:
         while True:
             try:
                 order = await self._port.fetch_order_by_client_id(symbol, key.client_order_id)
-            except ExchangeError as exc:
+            except VENUE_ERRORS as exc:
                 # Still unknown: the caller's reconciliation tries again later.
                 log.warning("lookup of order %s failed: %s", key.client_order_id, exc)
                 row = await self._ledger.mark(key, OrderState.UNKNOWN, f"lookup: {exc}")
@@ -199,7 +219,7 @@ class LiveExecutor:
             return await self._lookup(key, row.symbol, None)
         try:
             order = await self._port.fetch_order_by_client_id(row.symbol, key.client_order_id)
-        except ExchangeError as exc:
+        except VENUE_ERRORS as exc:
             log.warning("refresh of order %s failed: %s", key.client_order_id, exc)
             raise
         if order is None:

@@ -15,9 +15,10 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from simbiot.domain.errors import ExchangeError, StorageError
+from simbiot.domain.errors import StorageError
 from simbiot.execution.executor import Executor
 from simbiot.execution.ledger import Ledger, key_of
+from simbiot.execution.live import VENUE_ERRORS
 from simbiot.execution.state import OrderState
 
 __all__ = ["AccountGuard", "AccountRef", "ReconcileReport", "Reconciler"]
@@ -90,7 +91,7 @@ class Reconciler:
         for row in rows:
             try:
                 result = await executor.refresh(key_of(row))
-            except (ExchangeError, StorageError) as exc:
+            except (*VENUE_ERRORS, StorageError) as exc:
                 failures.append((row.client_order_id, str(exc)))
                 continue
             states[result.state.value] += 1

@@ -237,3 +237,28 @@ async def test_sell_closes_the_position(env: Env) -> None:
         assert after.amount == pos.amount - held
     assert len(await ledger_rows(env)) == 2
     await assert_ledger_matches_venue(env)
+
+
+@pytest.mark.parametrize("kind", ["malformed_json", "wrong_type"])
+async def test_garbled_create_answer_is_reconciled_by_client_id(env: Env, kind: str) -> None:
+    env.fault(kind, route="order", count=1)
+    ex = await env.executor()
+    result = await ex.submit(await env.request())
+    assert result.state is OrderState.FILLED
+    assert posts(env) == 1
+    await assert_ledger_matches_venue(env)
+
+
+@pytest.mark.parametrize("kind", ["http_5xx", "timeout", "malformed_json"])
+async def test_trades_fetch_fault_leaves_the_fill_to_reconciliation(env: Env, kind: str) -> None:
+    env.fault(kind, route="myTrades", count=50, delay_s=2.5)
+    ex = await env.executor()
+    result = await ex.submit(await env.request())
+    assert result.state is OrderState.UNKNOWN  # filled at the venue, fills not booked yet
+    assert result.fills_booked == 0
+    env.server.faults.clear()
+    healed = await ex.refresh(result.key)
+    assert healed.state is OrderState.FILLED
+    assert healed.fills_booked >= 1
+    assert posts(env) == 1
+    await assert_ledger_matches_venue(env)
