@@ -3,6 +3,7 @@
 Per distinct configuration: its latest signals are cached under ``signals:<config_id>``
 and published as one ``signals.batch`` message on ``signals.<config_id>`` (every cycle,
 with an empty list when nothing fired, so subscribers can tell "quiet" from "stalled").
+The database keeps entries and the first bar of each exit.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from simbiot.signals.blacklist import Blacklist
 from simbiot.signals.blacklist_view import BlacklistView
 from simbiot.signals.context import SignalInputs
 from simbiot.signals.engine import SignalEngine
+from simbiot.signals.frame import SignalFrame
 from simbiot.signals.model import Signal, StrategyConfig, Subscription
 from simbiot.signals.recorder import SignalRecorder
 
@@ -66,6 +68,26 @@ def batch_payload(config: StrategyConfig, signals: list[Signal], at_ms: int) -> 
         "generated_at_ms": at_ms,
         "signals": [s.to_json() for s in signals],
     }
+
+
+def _new_signals(
+    signals: Mapping[str, list[Signal]], frames: Mapping[str, SignalFrame], inputs: SignalInputs
+) -> dict[str, list[Signal]]:
+    """Return entries, and exits whose condition was not already true on the bar before.
+
+    An exit is a state (it holds on every bar until the position is closed) and is published
+    every cycle; storing it every bar would only repeat the first row.
+    """
+    row = {symbol: i for i, symbol in enumerate(inputs.frame.symbols)}
+    out: dict[str, list[Signal]] = {}
+    for cid, sigs in signals.items():
+        frame = frames.get(cid)
+        if frame is None or frame.exit.shape[1] < 2:
+            out[cid] = list(sigs)
+            continue
+        before = frame.exit[:, -2]
+        out[cid] = [s for s in sigs if s.side.is_entry or not before[row[s.symbol]]]
+    return out
 
 
 class SignalService:
@@ -109,7 +131,7 @@ class SignalService:
         docs = {cid: batch_payload(configs[cid], sigs, now) for cid, sigs in out.signals.items()}
         await self._cache(docs, errors)
         published = await self._publish(docs, errors)
-        stored = await self._record(out.signals, errors)
+        stored = await self._record(_new_signals(out.signals, out.frames, inputs), errors)
         view = await self._view(errors)
         per_user = self._engine.fan_out(out.signals, subs, view)
         t2 = time.perf_counter()

@@ -30,7 +30,7 @@ TREND = StrategyConfig("trend_ema_adx", {"adx_min": 0.0})
 def _engine() -> SignalEngine:
     registry = StrategyRegistry.with_builtins()
     registry.add(
-        parse_rule_text("name: low_rsi\nentry:\n  lt: [rsi, 50]\nexit:\n  gt: [rsi, 70]\n")
+        parse_rule_text("name: low_rsi\nentry:\n  lt: [rsi, 50]\nexit:\n  gt: [rsi, 55]\n")
     )
     return SignalEngine(registry, IndicatorCache())
 
@@ -68,7 +68,15 @@ async def test_cycle_caches_publishes_stores_and_fans_out() -> None:
         ]
         cached = await store.get_json(CacheKeys.signals(cfg.config_id))
         assert cached == env.payload
-    assert result.stored == result.signal_count == len(recorder.rows)
+    # Stored: every entry, and exits only on the bar their condition became true.
+    frames = _engine().evaluate_detailed(INPUTS, [LOW, TREND]).frames
+    expected = 0
+    for cid, sigs in result.signals.items():
+        before = frames[cid].exit[:, -2]
+        for s in sigs:
+            expected += s.side.is_entry or not before[FRAME.symbols.index(s.symbol)]
+    assert 0 < expected < result.signal_count
+    assert result.stored == expected == len(recorder.rows)
     assert blocked not in {s.symbol for s in result.per_user[1] if s.side.is_entry}
     assert blocked in {s.symbol for s in result.per_user[3] if s.side.is_entry}
     # A second cycle over the same bar stores nothing new.
