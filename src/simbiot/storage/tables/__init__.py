@@ -5,6 +5,8 @@ from __future__ import annotations
 from simbiot.storage.base import Base
 from simbiot.storage.tables.accounts import ExchangeAccountRow
 from simbiot.storage.tables.audit import AuditRow, SymbolProblemRow
+from simbiot.storage.tables.models import LearningDecisionRow as LearningDecisionRow
+from simbiot.storage.tables.models import ModelVersionRow as ModelVersionRow
 from simbiot.storage.tables.orders import FillRow, OrderRow
 from simbiot.storage.tables.positions import PositionRow
 from simbiot.storage.tables.signals import SignalRow as SignalRow
