@@ -8,7 +8,7 @@ report seen twice, or replayed after a restart, changes nothing the second time.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +26,7 @@ from simbiot.storage.errors import translated
 from simbiot.storage.repositories import fills, orders, positions
 from simbiot.storage.tables import FillRow, OrderRow, PositionRow
 
-__all__ = ["Ledger", "TradeFacts", "VenueReport", "key_of"]
+__all__ = ["Ledger", "PaperCheck", "TradeFacts", "VenueReport", "key_of"]
 
 ZERO = Decimal(0)
 
@@ -60,6 +60,10 @@ class VenueReport:
     fee_currency: str | None = None
     reason: str | None = None
     trades: Sequence[TradeFacts] = ()
+
+
+# Runs inside a paper booking's transaction; returns a refusal reason or None.
+PaperCheck = Callable[[AsyncSession], Awaitable[str | None]]
 
 
 def _walk(current: OrderState, target: OrderState) -> None:
@@ -190,9 +194,18 @@ class Ledger:
                 fills_booked=booked,
             )
 
-    async def book_paper(self, request: OrderRequest, report: VenueReport) -> ExecutionResult:
-        """Write a paper order and its fills in one transaction (nothing is ever sent)."""
+    async def book_paper(
+        self, request: OrderRequest, report: VenueReport, *, check: PaperCheck | None = None
+    ) -> ExecutionResult:
+        """Write a paper order and its fills in one transaction (nothing is ever sent).
+
+        ``check`` runs first in the same transaction (one round of reads and writes instead
+        of two); a reason it returns records the order as rejected with that reason.
+        """
         async with self.transaction() as session:
+            refusal = await check(session) if check is not None else None
+            if refusal is not None:
+                report = VenueReport(OrderState.REJECTED, reason=refusal)
             row = await self._create(session, request, OrderState.NEW)
             transition(transition(OrderState.NEW, OrderState.SUBMITTING), report.state)
             booked = await self._book(session, row, report.trades, request.levels)

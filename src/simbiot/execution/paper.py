@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from simbiot.config.sections import TradingSettings
 from simbiot.domain.clock import Clock
 from simbiot.domain.orders import OrderSide, OrderType
@@ -16,6 +18,7 @@ from simbiot.execution.ledger import Ledger, TradeFacts, VenueReport
 from simbiot.execution.live import result_of
 from simbiot.execution.model import ExecutionResult, OrderKey, OrderRequest
 from simbiot.execution.paper_balance import PaperBalances
+from simbiot.execution.positions import find_open
 from simbiot.execution.prices import PriceSource
 from simbiot.execution.state import OrderState
 from simbiot.risk.reasons import Reason
@@ -69,21 +72,21 @@ class PaperExecutor:
             trades=(trade,),
         )
 
-    async def _refusal(self, request: OrderRequest) -> str | None:
-        quote = request.symbol.partition("/")[2]
-        last = await self._prices.last_price(request.exchange, request.symbol)
-        if last is None or last <= 0:
-            return f"{Reason.NO_PRICE.value}: no price for {request.symbol}"
+    async def _funds(
+        self, session: AsyncSession, request: OrderRequest, price: Decimal
+    ) -> str | None:
+        """Return why the account cannot pay for (or deliver) the order, or None."""
+        quote = _quote(request.symbol)
         if request.side is OrderSide.BUY:
-            price = request.price if request.type is OrderType.LIMIT and request.price else last
             need = price * request.amount * (ONE + self._slip) * (ONE + self._fee_rate)
-            free = await self._balances.free_quote(request.user_id, request.account_ref)
+            free = await self._balances.free_quote_in(session, request.user_id, request.account_ref)
             if need > free:
                 return (
                     f"{Reason.INSUFFICIENT_FUNDS.value}: need {need:.8f} {quote}, free {free:.8f}"
                 )
             return None
-        pos = await self._ledger.position(
+        pos = await find_open(
+            session,
             user_id=request.user_id,
             bot_id=request.bot_id,
             exchange=request.exchange,
@@ -96,22 +99,25 @@ class PaperExecutor:
 
     async def submit(self, request: OrderRequest) -> ExecutionResult:
         """Fill at once against the latest price, or rest a limit order that is not marketable."""
-        refusal = await self._refusal(request)
-        if refusal is not None:
-            return await self._ledger.book_paper(
-                request, VenueReport(OrderState.REJECTED, reason=refusal)
-            )
         last = await self._prices.last_price(request.exchange, request.symbol)
-        assert last is not None
-        limit = request.price if request.type is OrderType.LIMIT else None
-        if limit is not None and not _marketable(request.side, limit, last):
+        if last is None or last <= 0:
+            reason = f"{Reason.NO_PRICE.value}: no price for {request.symbol}"
             return await self._ledger.book_paper(
-                request,
-                VenueReport(OrderState.OPEN, exchange_order_id=request.client_order_id),
+                request, VenueReport(OrderState.REJECTED, reason=reason)
             )
+        limit = request.price if request.type is OrderType.LIMIT else None
+        reserve = limit if limit is not None else last
+
+        async def check(session: AsyncSession) -> str | None:
+            return await self._funds(session, request, reserve)
+
+        if limit is not None and not _marketable(request.side, limit, last):
+            report = VenueReport(OrderState.OPEN, exchange_order_id=request.client_order_id)
+            return await self._ledger.book_paper(request, report, check=check)
         price = self._fill_price(request.side, last, limit)
         trade = self._trade(request.client_order_id, price, request.amount, _quote(request.symbol))
-        return await self._ledger.book_paper(request, self._filled(request.client_order_id, trade))
+        report = self._filled(request.client_order_id, trade)
+        return await self._ledger.book_paper(request, report, check=check)
 
     async def refresh(self, key: OrderKey) -> ExecutionResult:
         """Fill a resting paper limit order once the latest price reaches it."""

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from simbiot.execution.ledger import Ledger
 from simbiot.execution.state import OrderState
@@ -30,7 +31,12 @@ class PaperBalances:
 
     async def free_quote(self, user_id: int, account_ref: str) -> Decimal:
         """Return the quote currency the account can spend now."""
-        async with self._ledger.transaction() as session, translated("paper balance"):
+        async with self._ledger.transaction() as session:
+            return await self.free_quote_in(session, user_id, account_ref)
+
+    async def free_quote_in(self, session: AsyncSession, user_id: int, account_ref: str) -> Decimal:
+        """Return the free quote balance as seen inside the caller's transaction."""
+        async with translated("paper balance"):
             rows = await session.execute(
                 select(FillRow.side, FillRow.price, FillRow.amount, FillRow.fee).where(
                     FillRow.user_id == user_id, FillRow.account_ref == account_ref
