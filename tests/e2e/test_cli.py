@@ -33,7 +33,18 @@ def _run(
 def test_help_lists_every_group(tmp_path: Path) -> None:
     out = _run(["--help"], tmp_path)
     assert out.returncode == 0, out.stderr
-    for group in ("version", "config", "db", "data", "symbols", "xray", "demo"):
+    for group in (
+        "version",
+        "config",
+        "db",
+        "data",
+        "symbols",
+        "sim",
+        "xray",
+        "strategies",
+        "signals",
+        "demo",
+    ):
         assert group in out.stdout
 
 
@@ -84,5 +95,21 @@ def test_demo_says_what_it_did(tmp_path: Path) -> None:
     assert "market simulator" in text
     assert "synced" in text
     assert "Market X-ray" in text
+    assert "strategy configurations evaluated once each" in text
     assert (tmp_path / "var" / "simbiot.db").is_file()
     assert any((tmp_path / "var" / "candles" / "mexc" / "1h").glob("*.parquet"))
+
+
+def test_signals_json_for_one_strategy(tmp_path: Path) -> None:
+    out = _run(["signals", "--json", "--strategy", "trend_ema_adx"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert len(doc["configs"]) == 1
+    assert next(iter(doc["configs"].values()))["strategy"] == "trend_ema_adx"
+    assert "market_state" in doc
+
+
+def test_signals_unknown_strategy_is_a_clear_error(tmp_path: Path) -> None:
+    out = _run(["signals", "--strategy", "nope", "--no-sync"], tmp_path)
+    assert out.returncode == 1
+    assert "unknown strategy nope" in out.stderr

@@ -85,6 +85,27 @@ class Analyzer:
         A cache outage is logged and does not stop the publication; a bus failure
         propagates (after the cache was written) so the caller's loop can retry.
         """
+        result = await self.analyse_once(
+            exchange,
+            timeframe,
+            markets=markets,
+            tickers=tickers,
+            quarantined=quarantined,
+            metadata=metadata,
+        )
+        return result.snapshot
+
+    async def analyse_once(
+        self,
+        exchange: str,
+        timeframe: str,
+        *,
+        markets: Mapping[str, MarketInfo] | None = None,
+        tickers: Mapping[str, Ticker] | None = None,
+        quarantined: Collection[str] = (),
+        metadata: Mapping[str, TokenFacts] | None = None,
+    ) -> XRayResult:
+        """Like :meth:`run_once`, returning the whole engine result (for the signal step)."""
         frame = await self._load()
         if (frame.exchange, frame.timeframe) != (exchange, timeframe):
             raise DataError(
@@ -116,7 +137,7 @@ class Analyzer:
             result.snapshot.scanned,
             result.snapshot.timings.get("total", 0.0),
         )
-        return result.snapshot
+        return result
 
     async def latest(self, exchange: str, timeframe: str) -> dict[str, Any] | None:
         """Return the cached snapshot JSON, or None when absent or unreadable."""

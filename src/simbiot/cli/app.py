@@ -10,12 +10,30 @@ import typer
 from rich.console import Console
 
 from simbiot import __version__
-from simbiot.cli import config_cmd, data_cmd, db_cmd, demo_cmd, sim_cmd, xray_cmd
+from simbiot.cli import (
+    config_cmd,
+    data_cmd,
+    db_cmd,
+    demo_cmd,
+    signals_cmd,
+    sim_cmd,
+    strategies_cmd,
+    xray_cmd,
+)
 from simbiot.cli.context import CliContext
 
 __all__ = ["build_app", "main"]
 
-_GROUPS = (config_cmd, db_cmd, data_cmd, sim_cmd, xray_cmd, demo_cmd)
+_GROUPS = (
+    config_cmd,
+    db_cmd,
+    data_cmd,
+    sim_cmd,
+    xray_cmd,
+    strategies_cmd,
+    signals_cmd,
+    demo_cmd,
+)
 
 
 def build_app() -> typer.Typer:

@@ -15,7 +15,9 @@ from simbiot.cli.progress import progress_bar, task_callback
 from simbiot.config import Settings
 from simbiot.domain.errors import SimbiotError
 from simbiot.services.session import open_container
+from simbiot.services.signal_cycle import run_signal_cycle, strategy_subscriptions
 from simbiot.services.xray_cycle import run_xray_cycle
+from simbiot.signals import render_table as render_signals
 from simbiot.storage.migrate import current_async
 
 __all__ = ["register"]
@@ -65,6 +67,15 @@ async def _demo(settings: Settings, console: Console, top: int) -> None:
         console.print(
             f"[green]✓[/green] X-ray of {result.snapshot.scanned} symbols in {total * 1000:.0f} ms;"
             f" snapshot cached and published on the bus"
+        )
+        console.rule("[bold]Signals")
+        subscriptions = strategy_subscriptions(c.strategies)
+        signals = await run_signal_cycle(c, result.result, subscriptions)
+        render_signals(signals, console, top)
+        console.print(
+            f"[green]✓[/green] {len(signals.configs)} strategy configurations evaluated once each"
+            f" over {result.snapshot.filtered} symbols: {signals.signal_count} signals,"
+            f" {signals.published} bus messages, {signals.stored} stored"
         )
     console.rule(f"[bold]done in {time.perf_counter() - started:.1f}s")
 

@@ -20,6 +20,8 @@ from simbiot.bus.port import Bus
 from simbiot.cache.factory import build_cache
 from simbiot.cache.port import Cache
 from simbiot.cache.redis_support import make_client
+from simbiot.cache.store import CacheStore
+from simbiot.cache.ttl import TTLPolicy
 from simbiot.config import Settings
 from simbiot.data.audit_db import DatabaseQuarantineAudit
 from simbiot.data.candle_store import ParquetCandleStore
@@ -40,7 +42,15 @@ from simbiot.observability.http import MetricsServer
 from simbiot.observability.metrics import Metrics
 from simbiot.security.secrets import CredentialCipher
 from simbiot.services.credentials import StoredCredentials
+from simbiot.signals import (
+    Blacklist,
+    IndicatorCache,
+    SignalEngine,
+    SignalService,
+    StrategyRegistry,
+)
 from simbiot.storage.database import Database
+from simbiot.storage.repositories.signals import DatabaseSignalRecorder
 
 __all__ = ["Container"]
 
@@ -72,6 +82,8 @@ class Container:
         self._metadata: dict[str, MarketMetadata] = {}
         self._coingecko: CoinGeckoClient | None = None
         self._engine: XRayEngine | None = None
+        self._strategies: StrategyRegistry | None = None
+        self._signal_service: SignalService | None = None
         self._started = False
         # The bundled simulator serving the venue in embedded mode (None otherwise).
         self.simulator: SimulatorServer | None = None
@@ -301,6 +313,31 @@ class Container:
             ttl.analysis,
             filter_ttl_s=ttl.filters,
         )
+
+    # ---------------------------------------------------------------- signals
+    @property
+    def strategies(self) -> StrategyRegistry:
+        """Built-in strategies plus the rule files of ``signals.rules_dir`` (bad files skipped)."""
+        if self._strategies is None:
+            self._strategies = StrategyRegistry.from_directory(self.settings.signals.rules_dir)
+        return self._strategies
+
+    @property
+    def signal_service(self) -> SignalService:
+        """The signal cycle: shared evaluation, cache, bus, stored signals, fan-out."""
+        if self._signal_service is None:
+            s = self.settings.signals
+            store = CacheStore(self.cache, TTLPolicy(self.settings.cache.ttl))
+            engine = SignalEngine(self.strategies, IndicatorCache(s.indicator_cache_mb * 2**20), s)
+            self._signal_service = SignalService(
+                engine,
+                Blacklist(store, self.clock, s),
+                store,
+                self.bus,
+                DatabaseSignalRecorder(self.database),
+                self.clock,
+            )
+        return self._signal_service
 
     def close_later(self, closer: Callable[[], Awaitable[Any]]) -> None:
         """Register an extra resource to close with the container."""

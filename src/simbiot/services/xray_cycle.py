@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simbiot.analysis.snapshot import XRaySnapshot
+from simbiot.analysis.xray.engine import XRayResult
 from simbiot.data.sync import ProgressCallback
 from simbiot.data.sync_report import SyncReport
 from simbiot.domain.errors import DataError, ExchangeError
@@ -24,10 +25,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class XRayCycleResult:
-    """What a cycle did: the sync report (None when not synced) and the snapshot."""
+    """What a cycle did: the sync report (None when not synced) and the engine's result."""
 
     sync: SyncReport | None
-    snapshot: XRaySnapshot
+    result: XRayResult
+
+    @property
+    def snapshot(self) -> XRaySnapshot:
+        """The published snapshot."""
+        return self.result.snapshot
 
     def to_json(self) -> dict[str, Any]:
         """The snapshot document, with the sync summary under ``sync``."""
@@ -66,7 +72,7 @@ async def run_xray_cycle(
         log.warning("%s: metadata or tickers unavailable, analysing candles only: %s", venue, exc)
     quarantine = await container.quarantine(venue)
     quarantined = set(await quarantine.entries())
-    snapshot = await container.analyzer(venue, tf).run_once(
+    result = await container.analyzer(venue, tf).analyse_once(
         venue,
         tf,
         markets=markets,
@@ -74,4 +80,4 @@ async def run_xray_cycle(
         quarantined=quarantined,
         metadata=profiles,
     )
-    return XRayCycleResult(report, snapshot)
+    return XRayCycleResult(report, result)
