@@ -113,3 +113,70 @@ def test_signals_unknown_strategy_is_a_clear_error(tmp_path: Path) -> None:
     out = _run(["signals", "--strategy", "nope", "--no-sync"], tmp_path)
     assert out.returncode == 1
     assert "unknown strategy nope" in out.stderr
+
+
+def test_import_real_candles_then_backtest_json(tmp_path: Path, shared_data: Path) -> None:
+    src = tmp_path / "src" / "binance" / "1h"
+    src.mkdir(parents=True)
+    for base in ("BTC", "ETH", "SOL"):
+        (src / f"{base}_USDT.parquet").symlink_to(
+            shared_data / "ohlcv" / "binance" / "1h" / f"{base}_USDT.parquet"
+        )
+    out = _run(["data", "import", str(tmp_path / "src")], tmp_path)
+    assert out.returncode == 0, out.stderr
+    out = _run(
+        [
+            "backtest",
+            "--strategy",
+            "trend_ema_adx",
+            "--exchange",
+            "binance",
+            "--from",
+            "2024-02-01",
+            "--to",
+            "2024-06-30",
+            "--stop-loss",
+            "0.05",
+            "--json",
+            "--report",
+            str(tmp_path / "r.html"),
+        ],
+        tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    for key in (
+        "total_return",
+        "sharpe",
+        "sortino",
+        "max_drawdown",
+        "win_rate",
+        "profit_factor",
+        "trades",
+    ):
+        assert key in doc["metrics"]
+    assert set(doc["per_symbol"]) == {"BTC/USDT", "ETH/USDT", "SOL/USDT"}
+    assert doc["audit"]["violations"] == []
+    trade = doc["trades"][0]
+    for key in (
+        "symbol",
+        "side",
+        "entry_time",
+        "exit_time",
+        "entry_price",
+        "exit_price",
+        "amount",
+        "fee",
+        "pnl",
+    ):
+        assert key in trade
+    first = min(t["entry_time"] for t in doc["trades"])
+    assert first >= 1706745600000  # 2024-02-01
+    assert (tmp_path / "r.html").stat().st_size > 10_000
+    assert (tmp_path / "r.png").is_file()
+
+
+def test_backtest_of_an_empty_store_is_a_clear_error(tmp_path: Path) -> None:
+    out = _run(["backtest", "--strategy", "trend_ema_adx", "--exchange", "binance"], tmp_path)
+    assert out.returncode == 1
+    assert "holds no symbols" in out.stderr

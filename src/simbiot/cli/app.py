@@ -11,6 +11,7 @@ from rich.console import Console
 
 from simbiot import __version__
 from simbiot.cli import (
+    backtest_cmd,
     config_cmd,
     data_cmd,
     db_cmd,
@@ -32,6 +33,7 @@ _GROUPS = (
     xray_cmd,
     strategies_cmd,
     signals_cmd,
+    backtest_cmd,
     demo_cmd,
 )
 
