@@ -154,10 +154,12 @@ class ModelRegistry:
         delta = mb - ma if ma is not None and mb is not None else None
         return {"metric": metric, str(a): ma, str(b): mb, "delta": delta}
 
-    async def promote(self, name: str, version: int) -> ModelVersion:
-        """Make ``version`` the champion; the previous champion is retired."""
+    async def promote(self, name: str, version: int, *, at: datetime | None = None) -> ModelVersion:
+        """Make ``version`` the champion (promoted ``at``, default now); retire the previous."""
         async with self._sessions() as session, session.begin():
-            await repo.set_champion(session, name=name, version=version, previous_status="retired")
+            await repo.set_champion(
+                session, name=name, version=version, previous_status="retired", at=at
+            )
         return await self.get(name, version)
 
     async def reject(self, name: str, version: int) -> None:
@@ -165,7 +167,7 @@ class ModelRegistry:
         async with self._sessions() as session, session.begin():
             await repo.set_status(session, name=name, version=version, status="rejected")
 
-    async def rollback(self, name: str) -> ModelVersion:
+    async def rollback(self, name: str, *, at: datetime | None = None) -> ModelVersion:
         """Restore the most recently retired champion; the current one becomes rejected.
 
         Raise ``NotFound`` when there is no earlier champion to return to.
@@ -177,6 +179,6 @@ class ModelRegistry:
                 raise NotFound(f"model {name} has no earlier champion to roll back to")
             back = max(earlier, key=lambda r: (r.promoted_at, r.version))
             await repo.set_champion(
-                session, name=name, version=back.version, previous_status="rejected"
+                session, name=name, version=back.version, previous_status="rejected", at=at
             )
         return await self.get(name, back.version)

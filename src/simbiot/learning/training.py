@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simbiot.learning.cv import purged_folds
+from simbiot.learning.monitor import drift_reference
 from simbiot.learning.quality import ClassifierQuality, classifier_quality
 
 __all__ = [
@@ -152,6 +153,8 @@ def train_model(data: TrainingInput, spec: TrainingSpec) -> TrainedModel:
     metrics: dict[str, Any] = {"folds": per_fold}
     if oof_y:
         metrics["oos"] = _score(spec.kind, np.concatenate(oof_y), np.concatenate(oof_p))
+    # The feature distribution the model learnt from: the monitor's drift baseline.
+    metrics["reference"] = drift_reference(data.x, data.names)
     final = _fit(spec, data.x, data.y, data.names)
     return TrainedModel(
         spec.kind,
