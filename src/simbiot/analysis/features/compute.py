@@ -32,8 +32,16 @@ def rolling_percentile(x: FloatArray, window: int, min_periods: int = 1) -> Floa
         raise ValueError(f"need 1 <= min_periods <= window, got {min_periods}, {window}")
     arr = np.ascontiguousarray(np.atleast_2d(np.asarray(x, dtype=np.float64)))
     out = np.empty_like(arr)
-    rolling_percentile_2d(arr, int(window), int(min_periods), out)
+    _percentile_into(arr, int(window), int(min_periods), out)
     return out if np.ndim(x) == 2 else out[0]
+
+
+def _percentile_into(x: FloatArray, window: int, min_periods: int, out: FloatArray) -> None:
+    """Fill ``out`` with the rolling percentile of the rows of 2-D ``x``."""
+    # NumPy's vectorised argsort leaves its fast path when a row holds NaN; where the
+    # non-finite values sort does not matter (they are never counted)
+    keys = np.where(np.isnan(x), np.inf, x)
+    rolling_percentile_2d(x, np.argsort(keys, axis=1), window, min_periods, out)
 
 
 def _layers() -> npt.NDArray[np.int64]:
@@ -102,7 +110,7 @@ def compute_features(
         CLIP,
         block,
     )
-    rolling_percentile_2d(
+    _percentile_into(
         ind.cc_vol,
         params.vol_rank_window,
         params.vol_rank_min_periods,

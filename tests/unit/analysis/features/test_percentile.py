@@ -26,7 +26,10 @@ def _brute(x: np.ndarray, window: int, min_periods: int) -> np.ndarray:
     x=arrays(
         np.float64,
         st.integers(0, 80),
-        elements=st.one_of(st.floats(-1e6, 1e6), st.just(np.nan), st.sampled_from([0.0, 1.0])),
+        elements=st.one_of(
+            st.floats(-1e6, 1e6),
+            st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0]),
+        ),
     ),
     window=st.integers(1, 30),
     min_periods=st.integers(1, 30),
@@ -47,6 +50,14 @@ def test_two_d_rows_are_independent() -> None:
     both = rolling_percentile(x, 10, 5)
     for i in range(3):
         np.testing.assert_array_equal(both[i], rolling_percentile(x[i], 10, 5))
+
+
+def test_ties_infinities_and_signed_zeros_rank_like_less_or_equal() -> None:
+    x = np.array([0.0, -0.0, np.inf, 2.0, -np.inf, 2.0, np.nan, 0.0, 1.0])
+    np.testing.assert_array_equal(rolling_percentile(x, 4, 1), _brute(x, 4, 1))
+    np.testing.assert_array_equal(
+        rolling_percentile(x, 9, 1), [1.0, 1.0, np.nan, 1.0, np.nan, 1.0, np.nan, 0.6, 4 / 6]
+    )
 
 
 def test_future_values_do_not_change_the_past() -> None:
