@@ -45,7 +45,9 @@ class Trainer:
         self.calls += 1
         x, y = _rows(1500, self.signal, self.seed + self.calls)
         data = TrainingInput(NAMES, x, y, np.arange(1500, dtype=np.int64) // 3, 4)
-        trained = train_model(data, TrainingSpec(n_estimators=100, learning_rate=0.1, folds=2, min_child_samples=40))
+        trained = train_model(
+            data, TrainingSpec(n_estimators=100, learning_rate=0.1, folds=2, min_child_samples=40)
+        )
         hx, hy = _rows(1500, 2.0, 1000 + self.calls)
         return Challenge(trained, f"hash{self.calls}", hx, hy)
 
