@@ -13,8 +13,9 @@ from simbiot.analysis.features.breadth import market_breadth
 from simbiot.analysis.features.feature_set import FeatureParams, FeatureSet, feature_names
 from simbiot.analysis.features.ratios import CLIP
 from simbiot.analysis.features.relative import benchmark_returns
-from simbiot.analysis.indicators import INDICATOR_NAMES, IndicatorSet, log_returns
+from simbiot.analysis.indicators import INDICATOR_NAMES, IndicatorSet
 from simbiot.analysis.indicators._inputs import FloatArray
+from simbiot.analysis.indicators._k_momentum import change_2d
 from simbiot.domain.frame import MarketFrame
 
 __all__ = ["compute_features", "rolling_percentile"]
@@ -65,6 +66,17 @@ def _layers() -> npt.NDArray[np.int64]:
     return np.array([INDICATOR_NAMES.index(order[k]) for k in range(kf.N_LAYERS)], dtype=np.int64)
 
 
+def _returns(close: FloatArray, ind: IndicatorSet, horizons: tuple[int, ...]) -> FloatArray:
+    """Log returns of every horizon, (horizons, symbols, time); one bar comes from ``ind``."""
+    rets = np.empty((len(horizons), *close.shape))
+    for k, h in enumerate(horizons):
+        if h == 1:  # the fused set computed it with the same kernel
+            np.copyto(rets[k], ind.log_return)
+        else:
+            change_2d(close, h, True, rets[k])
+    return rets
+
+
 def compute_features(
     frame: MarketFrame,
     ind: IndicatorSet,
@@ -88,7 +100,7 @@ def compute_features(
     volume = np.ascontiguousarray(frame.volume, dtype=np.float64)
     names = feature_names(params)
     horizons = np.asarray(params.horizons, dtype=np.int64)
-    rets = np.stack([log_returns(close, h) for h in params.horizons])
+    rets = _returns(close, ind, params.horizons)
     bench = np.stack([benchmark_returns(r, reference) for r in rets])
     breadth = market_breadth(close, ind.ema_trend, ind.log_return)
     shape = (len(names), *close.shape)

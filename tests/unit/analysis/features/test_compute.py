@@ -89,12 +89,13 @@ def test_no_look_ahead(frame: MarketFrame, t: int, reference: int | None) -> Non
         )
 
 
-def test_relative_strength_against_a_reference_row(frame: MarketFrame) -> None:
+@pytest.mark.parametrize("horizon", [1, 4])
+def test_relative_strength_against_a_reference_row(frame: MarketFrame, horizon: int) -> None:
     fs = _features(frame, reference=1)
-    rel = fs.get("rel_strength_4")
+    rel = fs.get(f"rel_strength_{horizon}")
     valid = np.isfinite(rel[1])
     np.testing.assert_array_equal(rel[1][valid], 0.0)
-    r = log_returns(frame.close, 4)
+    r = log_returns(frame.close, horizon)
     np.testing.assert_allclose(
         rel[0], np.clip(r[0] - r[1], -CLIP, CLIP), rtol=1e-12, equal_nan=True
     )
