@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from test_registry import SHIPPED
+from test_strategy_registry import SHIPPED
 
 from simbiot.analysis.features import compute_features
 from simbiot.analysis.indicators import compute_indicators
