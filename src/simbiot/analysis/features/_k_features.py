@@ -102,6 +102,7 @@ def features_2d(
         v = volume[i]
         quote = 0.0
         bad = 0
+        phase = 0  # t mod liq_window, counted rather than divided
         for t in range(t_len):
             out[k0 + 6, i, t] = bounded(up[t] - lo[t], atr[t], clip)
             out[k0 + 7, i, t] = (rsi[t] - 50.0) / 50.0
@@ -111,7 +112,9 @@ def features_2d(
             out[k0 + 11, i, t] = clipped(natr[t], 0.0, 100.0)
             out[k0 + 12, i, t] = clipped(volz[t], -clip, clip)
             # trailing quote volume; the window is summed afresh every liq_window candles
-            if t % liq_window == 0:
+            fresh = phase == 0
+            phase = phase + 1 if phase + 1 < liq_window else 0
+            if fresh:
                 quote = 0.0
                 bad = 0
                 for j in range(max(0, t - liq_window + 1), t + 1):

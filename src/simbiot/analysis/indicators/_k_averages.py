@@ -44,10 +44,14 @@ def std_clean(x: Any, p: int, out: Any, mean_out: Any) -> None:
     same = 0
     for t in range(1, p - 1):
         same = same + 1 if x[t] == x[t - 1] else 0
+    # phase = (t - p + 1) mod p, counted down rather than divided: an integer division
+    # per bar costs more than the rest of the update
+    phase = 0
     for t in range(p - 1, n):
         if t > 0:
             same = same + 1 if x[t] == x[t - 1] else 0
-        rebuild = (t - p + 1) % p == 0
+        rebuild = phase == 0
+        phase = phase + 1 if phase + 1 < p else 0
         if not rebuild:
             d_in = x[t] - anchor
             d_out = x[t - p] - anchor

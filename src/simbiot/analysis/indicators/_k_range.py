@@ -34,8 +34,11 @@ def extremes_clean(h: Any, lo: Any, p: int, upper: Any, lower: Any, suf_h: Any, 
             suf_l[j] = lo[j] if lo[j] < suf_l[j + 1] else suf_l[j + 1]
     pre_h = 0.0
     pre_l = 0.0
+    phase = 0  # t mod p, counted rather than divided
     for t in range(n):
-        if t % p == 0:
+        fresh = phase == 0
+        phase = phase + 1 if phase + 1 < p else 0
+        if fresh:
             pre_h = h[t]
             pre_l = lo[t]
         else:

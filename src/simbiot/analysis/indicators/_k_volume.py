@@ -37,8 +37,11 @@ def vwap_clean(h: Any, lo: Any, c: Any, v: Any, p: int, out: Any, tp: Any, pv: A
     spv = 0.0
     sv = 0.0
     stp = 0.0
+    phase = 0  # (t - p + 1) mod p, counted rather than divided
     for t in range(p - 1, n):
-        if (t - p + 1) % p == 0:
+        rebuild = phase == 0
+        phase = phase + 1 if phase + 1 < p else 0
+        if rebuild:
             spv = 0.0
             sv = 0.0
             stp = 0.0
@@ -80,8 +83,11 @@ def rolling_vol(terms: Any, p: int, ann: float, out: Any) -> None:
     The window sum is rebuilt every ``p`` bars so rounding never accumulates.
     """
     total = 0.0
+    phase = 0  # (t - p + 1) mod p, counted rather than divided
     for t in range(p - 1, terms.shape[0]):
-        if (t - p + 1) % p == 0:
+        rebuild = phase == 0
+        phase = phase + 1 if phase + 1 < p else 0
+        if rebuild:
             total = 0.0
             for j in range(t - p + 1, t + 1):
                 total += terms[j]
