@@ -70,6 +70,7 @@ def evaluate(
     training: TrainingSpec | None = None,
     ga_population: int = 16,
     ga_generations: int = 4,
+    ga_windows: tuple[int, int] = (1500, 1000),
 ) -> dict[str, Any]:
     """Return per-fold model quality, strategy results with and without the ML filter, and
     default against GA-evolved parameters on the final window."""
@@ -118,18 +119,19 @@ def evaluate(
             row[label] = _backtest(frame, ent_f, exits, w, bt)
         out["folds"].append(row)
     out["evolution"] = _evolution(
-        frame, strat, defaults, test_bars, bt, ga_population, ga_generations
+        frame, strat, defaults, test_bars, bt, (ga_population, ga_generations), ga_windows
     )
     return out
 
 
 def _evolution(
     frame: MarketFrame, strat: Any, defaults: dict[str, Any], test_bars: int,
-    bt: BacktestSettings, population: int, generations: int,
+    bt: BacktestSettings, size: tuple[int, int], windows: tuple[int, int],
 ) -> dict[str, Any]:  # fmt: skip
+    population, generations = size
     n = frame.shape[1]
     search = slice_frame(frame, slice(0, n - test_bars))
-    splits = walk_forward_splits(search.shape[1], train=1500, test=1000)[-3:]
+    splits = walk_forward_splits(search.shape[1], train=windows[0], test=windows[1])[-3:]
     fitness = WalkForwardFitness(strat, search, splits, bt)
     with tempfile.TemporaryDirectory() as tmp:
         storage = open_storage(f"sqlite:///{Path(tmp) / 'study.db'}")
