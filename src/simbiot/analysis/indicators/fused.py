@@ -73,7 +73,9 @@ def compute_indicators(
     else:
         block = np.empty(shape, dtype=np.float64)
     o, h, lo, c = (_contiguous(a) for a in (frame.open, frame.high, frame.low, frame.close))
-    logs = np.stack([log_ratio(h, lo), log_ratio(h, c), log_ratio(lo, c), log_ratio(c, o)])
+    logs = np.empty((4, *c.shape))
+    for k, (num, den) in enumerate(((h, lo), (h, c), (lo, c), (c, o))):
+        log_ratio(num, den, logs[k])
     kf.fused_2d(
         o,
         h,

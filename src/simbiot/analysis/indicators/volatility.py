@@ -99,15 +99,16 @@ def _check_ann(annualization: float) -> float:
     return float(annualization)
 
 
-def log_ratio(num: FloatArray, den: FloatArray) -> FloatArray:
+def log_ratio(num: FloatArray, den: FloatArray, out: FloatArray | None = None) -> FloatArray:
     """Return ln(num / den) element-wise; NaN or ±inf where a price is missing or not positive.
 
     numpy's vectorised logarithm runs several times faster than a scalar one in a kernel,
     and the kernels never read the positions this leaves non-finite (they are gaps).
+    With ``out`` (same shape, float64) the result is written there and no array is allocated.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
-        out: FloatArray = np.log(num / den)
-    return out
+        ratio: FloatArray = np.divide(num, den, out=out)
+        return np.log(ratio, out=ratio)
 
 
 def _vol(
@@ -127,7 +128,9 @@ def _vol(
     elif kind == kv.CLOSE_TO_CLOSE:
         logs = np.empty((1, 1, 1))
     else:
-        logs = np.stack([log_ratio(ha, ca), log_ratio(la, ca), log_ratio(ca, oa)])
+        logs = np.empty((3, *ca.shape))
+        for k, (num, den) in enumerate(((ha, ca), (la, ca), (ca, oa))):
+            log_ratio(num, den, logs[k])
     out = np.empty_like(ca)
     kv.vol_2d(oa, ha, la, ca, logs, period, kind, ann, out)
     return restore(out, one_d)
