@@ -14,11 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import optuna
+from optuna.study import StudyDirection
 
 from simbiot.optimize.fitness import Fitness
 from simbiot.optimize.space import SearchSpace
 
 __all__ = ["GeneticOptimizer", "OptimizationResult", "ParetoPoint"]
+
+_DIRECTIONS = [StudyDirection.MAXIMIZE, StudyDirection.MINIMIZE]
+_FINISHED = (
+    optuna.trial.TrialState.COMPLETE,
+    optuna.trial.TrialState.FAIL,
+    optuna.trial.TrialState.PRUNED,
+)
 
 Evaluate = Callable[[list[dict[str, Any]]], Fitness]
 Progress = Callable[[int, int], None]
@@ -98,16 +106,22 @@ class GeneticOptimizer:
         self._dists = space.distributions()
         if not self._dists:
             raise ValueError("the strategy declares no searchable parameter")
-        sampler = optuna.samplers.NSGAIISampler(
-            population_size=population, crossover_prob=crossover_prob, seed=seed
-        )
+        self._crossover = crossover_prob
+        self._seed = seed
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.study = optuna.create_study(
             study_name=study_name,
             storage=storage,
-            sampler=sampler,
-            directions=["maximize", "minimize"],
+            sampler=self._sampler(0),
+            directions=_DIRECTIONS,
             load_if_exists=True,
+        )
+
+    def _sampler(self, done: int) -> optuna.samplers.NSGAIISampler:
+        # A fresh sampler per generation: offset the seed so generations draw new numbers.
+        seed = None if self._seed is None else self._seed + done
+        return optuna.samplers.NSGAIISampler(
+            population_size=self._population, crossover_prob=self._crossover, seed=seed
         )
 
     def completed(self) -> int:
@@ -122,21 +136,10 @@ class GeneticOptimizer:
         eval_s = 0.0
         t0 = time.perf_counter()
         runs = 0
-        while self.completed() < target:
-            trials = [self.study.ask(self._dists) for _ in range(self._population)]
-            genes = [dict(t.params) for t in trials]
-            params = [self._space.to_params(g) for g in genes]
-            e0 = time.perf_counter()
-            try:
-                fit = self._evaluate(params)
-            except Exception:
-                for t in trials:  # never leave a generation RUNNING forever
-                    self.study.tell(t, state=optuna.trial.TrialState.FAIL)
-                raise
-            eval_s += time.perf_counter() - e0
-            for i, t in enumerate(trials):
-                self.study.tell(t, list(fit.values(i)))
-            evaluated += len(trials)
+        while (done := self.completed()) < target:
+            e_s = self._generation(done)
+            eval_s += e_s
+            evaluated += self._population
             runs += 1
             if progress is not None:
                 progress(min(self.completed(), target), target)
@@ -149,6 +152,32 @@ class GeneticOptimizer:
             evaluated / total if total > 0 and evaluated else 0.0,
             (total - eval_s) / total if total > 0 and evaluated else 0.0,
         )
+
+    def _generation(self, done: int) -> float:
+        """Breed, score and store one generation; return the seconds spent scoring.
+
+        The sampler works on an in-memory copy of the finished trials (one read), and the
+        scored generation is written back in one pass: a database round trip per trial
+        operation made storage, not backtests, the cost of a generation.
+        """
+        finished = self.study.get_trials(deepcopy=False, states=_FINISHED)
+        work = optuna.create_study(directions=_DIRECTIONS, sampler=self._sampler(done))
+        work.add_trials(finished)
+        trials = [work.ask(self._dists) for _ in range(self._population)]
+        params = [self._space.to_params(t.params) for t in trials]
+        e0 = time.perf_counter()
+        try:
+            fit = self._evaluate(params)
+        except Exception:
+            for t in trials:  # keep the failure on record, then let the caller see it
+                work.tell(t, state=optuna.trial.TrialState.FAIL)
+            self.study.add_trials(work.get_trials(deepcopy=False)[len(finished) :])
+            raise
+        spent = time.perf_counter() - e0
+        for i, t in enumerate(trials):
+            work.tell(t, list(fit.values(i)))
+        self.study.add_trials(work.get_trials(deepcopy=False)[len(finished) :])
+        return spent
 
     def pareto(self) -> list[ParetoPoint]:
         """The study's current Pareto front, best Sharpe first."""
