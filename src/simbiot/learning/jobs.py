@@ -1,0 +1,48 @@
+"""The training job the retraining manager runs: dataset → purged training → challenger.
+
+The newest ``holdout_bars`` candles are kept out of the challenger's training rows (and
+the purge gap of one label horizon before them), so champion and challenger are compared
+on rows neither has seen. Training runs in the background trainer's worker process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from simbiot.domain.frame import MarketFrame
+from simbiot.learning.datasets import DatasetCache, DatasetSpec
+from simbiot.learning.retraining import Challenge, TrainFn
+from simbiot.learning.training import BackgroundTrainer, TrainingInput, TrainingSpec
+
+__all__ = ["challenge_job"]
+
+
+def challenge_job(
+    load_frame: Callable[[], MarketFrame],
+    cache: DatasetCache,
+    spec: DatasetSpec,
+    training: TrainingSpec,
+    trainer: BackgroundTrainer,
+    holdout_bars: int,
+) -> TrainFn:
+    """Return the coroutine function that builds one challenger from the newest data."""
+
+    async def run() -> Challenge:
+        # Loading and feature building are blocking numpy work: keep them off the loop.
+        frame = await asyncio.to_thread(load_frame)
+        n = frame.shape[1]
+        if n <= holdout_bars + spec.horizon:
+            raise ValueError(f"{n} candles cannot hold a {holdout_bars}-bar holdout")
+        data, digest = await asyncio.to_thread(cache.load_or_build, frame, spec)
+        cut = n - holdout_bars
+        train = data.known_at(cut - 1)
+        hold = data.subset(data.t >= cut)
+        y = train.y_class if training.kind == "classifier" else train.y_return
+        trained = await trainer.train(
+            TrainingInput(train.names, train.x, y, train.t, train.horizon), training
+        )
+        y_hold = hold.y_class if training.kind == "classifier" else hold.y_return
+        return Challenge(trained, digest, hold.x, y_hold)
+
+    return run

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simbiot.domain.frame import MarketFrame
+from simbiot.learning.datasets import DatasetCache, DatasetSpec
+from simbiot.learning.jobs import challenge_job
+from simbiot.learning.training import BackgroundTrainer, TrainingSpec
+
+SPEC = DatasetSpec(horizon=6, vol_window=24, reference_symbol=None)
+
+
+def _npz_files(root: Path) -> int:
+    return len(list(root.glob("*.npz")))
+
+
+@pytest.mark.slow
+async def test_challenger_never_trains_on_the_holdout(market: MarketFrame, tmp_path: Path) -> None:
+    trainer = BackgroundTrainer()
+    try:
+        job = challenge_job(
+            lambda: market, DatasetCache(tmp_path), SPEC,
+            TrainingSpec(n_estimators=10, folds=2, min_child_samples=20), trainer, 150,
+        )  # fmt: skip
+        ch = await job()
+    finally:
+        trainer.close()
+    cut = market.shape[1] - 150
+    assert ch.trained.train_stop + SPEC.horizon <= cut - 1
+    assert len(ch.holdout_y) > 0
+    assert set(np.unique(ch.holdout_y)) <= {0.0, 1.0}
+    assert ch.data_hash
+    assert _npz_files(tmp_path) == 1
+
+
+async def test_too_short_history_is_refused(market: MarketFrame, tmp_path: Path) -> None:
+    trainer = BackgroundTrainer()
+    try:
+        job = challenge_job(
+            lambda: market, DatasetCache(tmp_path), SPEC, TrainingSpec(), trainer, 10_000
+        )
+        with pytest.raises(ValueError, match="holdout"):
+            await job()
+    finally:
+        trainer.close()
