@@ -16,6 +16,7 @@ from simbiot.cli.progress import progress_bar, task_callback
 from simbiot.config.sections import OptimizeSettings
 from simbiot.domain.clock import LiveClock
 from simbiot.domain.errors import SimbiotError
+from simbiot.domain.frame import MarketFrame
 from simbiot.learning import builders as b
 from simbiot.learning.evolution import EvolutionLoop
 from simbiot.learning.registry import ModelVersion, metric_of
@@ -55,6 +56,15 @@ def _with_windows(
 
 def _symbols(raw: str | None) -> list[str] | None:
     return [s.strip() for s in raw.split(",") if s.strip()] if raw else None
+
+
+def _study_name(strategy: str, frame: MarketFrame) -> str:
+    """Default study name: fitness depends on the data, so the window's end is part of it
+    (re-running on the same candles resumes; new candles start a new study)."""
+    end = int(frame.timestamp[-1]) if len(frame.timestamp) else 0
+    return (
+        f"{strategy}-{frame.exchange}-{frame.timeframe}-{len(frame.symbols)}x{frame.shape[1]}-{end}"
+    )
 
 
 def _fail(cli: CliContext, exc: Exception) -> typer.Exit:
@@ -249,7 +259,7 @@ def register(app: typer.Typer) -> None:
                 strat.parameters(), os_.threshold_multiplier_low, os_.threshold_multiplier_high
             )
             opt = GeneticOptimizer(
-                study or f"{strategy}-{settings.exchanges.default}-{settings.data.timeframe}",
+                study or _study_name(strategy, frame),
                 open_storage(b.study_url(settings)),
                 space,
                 fitness.evaluate,
@@ -314,6 +324,6 @@ async def _evolve(cli: CliContext, strat: Any, frame: Any, os_: OptimizeSettings
             LiveClock(),
         )
         defaults = {n: s.default for n, s in strat.parameters().items()}
-        return await loop.run(frame, defaults, f"evolve-{strat.name}")
+        return await loop.run(frame, defaults, "evolve-" + _study_name(strat.name, frame))
     finally:
         await engine.dispose()
