@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from simbiot.domain.timeframes import TIMEFRAME_MS
 from simbiot.exchange.simulator.errors import SimApiError
 from simbiot.exchange.simulator.formats import dec, fmt
 from simbiot.exchange.simulator.http import ok, query_params
@@ -14,22 +15,8 @@ from simbiot.exchange.simulator.routes_public import PublicRoutes, klines_rows
 
 __all__ = ["BINANCE_INTERVALS", "BinanceRoutes"]
 
-BINANCE_INTERVALS: dict[str, int] = {
-    "1m": 60_000,
-    "3m": 180_000,
-    "5m": 300_000,
-    "15m": 900_000,
-    "30m": 1_800_000,
-    "1h": 3_600_000,
-    "2h": 7_200_000,
-    "4h": 14_400_000,
-    "6h": 21_600_000,
-    "8h": 28_800_000,
-    "12h": 43_200_000,
-    "1d": 86_400_000,
-    "3d": 259_200_000,
-    "1w": 604_800_000,
-}
+# Binance's kline intervals: the common timeframes plus three days.
+BINANCE_INTERVALS: dict[str, int] = {**TIMEFRAME_MS, "3d": 259_200_000}
 
 
 class BinanceRoutes:
