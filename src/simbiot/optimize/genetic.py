@@ -16,6 +16,7 @@ from typing import Any
 import optuna
 from optuna.study import StudyDirection
 
+from simbiot.optimize.bulk import write_trials
 from simbiot.optimize.fitness import Fitness
 from simbiot.optimize.space import SearchSpace
 
@@ -106,6 +107,7 @@ class GeneticOptimizer:
         self._dists = space.distributions()
         if not self._dists:
             raise ValueError("the strategy declares no searchable parameter")
+        self._storage = storage
         self._crossover = crossover_prob
         self._seed = seed
         optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -171,12 +173,14 @@ class GeneticOptimizer:
         except Exception:
             for t in trials:  # keep the failure on record, then let the caller see it
                 work.tell(t, state=optuna.trial.TrialState.FAIL)
-            self.study.add_trials(work.get_trials(deepcopy=False)[len(finished) :])
+            write_trials(
+                self.study, self._storage, work.get_trials(deepcopy=False)[len(finished) :]
+            )
             raise
         spent = time.perf_counter() - e0
         for i, t in enumerate(trials):
             work.tell(t, list(fit.values(i)))
-        self.study.add_trials(work.get_trials(deepcopy=False)[len(finished) :])
+        write_trials(self.study, self._storage, work.get_trials(deepcopy=False)[len(finished) :])
         return spent
 
     def pareto(self) -> list[ParetoPoint]:
