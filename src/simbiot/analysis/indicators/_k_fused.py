@@ -49,15 +49,17 @@ def fused_2d(
     nbdev: float,
     ann: float,
     out: Any,
+    first: int,
+    stop: int,
 ) -> None:
-    """Fill ``out`` (INDICATOR_NAMES order, symbols, time) with the standard set.
+    """Fill rows ``first`` to ``stop`` of ``out`` (INDICATOR_NAMES order, symbols, time).
 
-    ``logs`` is (4, symbols, time): ln(H/L), ln(H/C), ln(L/C), ln(C/O).
+    ``logs`` is (4, stop - first, time): ln(H/L), ln(H/C), ln(L/C), ln(C/O) of those rows.
 
     Rows go in blocks: the recurrent indicators stream over the block's rows together,
     then the window indicators run row by row while the block is still in cache.
     """
-    s_len, t_len = c.shape
+    t_len = c.shape[1]
     v_c = np.empty(t_len, np.bool_)
     v_hlc = np.empty(t_len, np.bool_)
     v_hlcv = np.empty(t_len, np.bool_)
@@ -69,8 +71,8 @@ def fused_2d(
     s1 = np.empty(t_len)
     work = np.empty((4, t_len))
     s2 = work[3]
-    for r0 in range(0, s_len, BLOCK):
-        nb = min(BLOCK, s_len - r0)
+    for r0 in range(first, stop, BLOCK):
+        nb = min(BLOCK, stop - r0)
         ks.sma_block(c, r0, nb, p[P_SMA], out[0])
         ks.ema_block(c, r0, nb, p[P_EMA_FAST], out[1])
         ks.ema_block(c, r0, nb, p[P_EMA_SLOW], out[2])
@@ -116,11 +118,12 @@ def fused_2d(
             cc_i = out[28, i]
             for t in range(t_len):
                 cc_i[t] *= root_ann
-            kv.parkinson_row(logs[0, i], v_phl, p[P_VOL], ann, out[29, i], s2)
+            j = i - first
+            kv.parkinson_row(logs[0, j], v_phl, p[P_VOL], ann, out[29, i], s2)
             kv.ohlc_vols_row(
-                logs[1, i],
-                logs[2, i],
-                logs[3, i],
+                logs[1, j],
+                logs[2, j],
+                logs[3, j],
                 v_pohlc,
                 p[P_VOL],
                 ann,

@@ -6,6 +6,7 @@ import numpy as np
 
 from simbiot.analysis.indicators import _k_fused as kf
 from simbiot.analysis.indicators._inputs import FloatArray
+from simbiot.analysis.indicators._k_streams import BLOCK
 from simbiot.analysis.indicators.indicator_set import (
     INDICATOR_NAMES,
     IndicatorParams,
@@ -17,6 +18,8 @@ from simbiot.domain.frame import MarketFrame
 __all__ = ["compute_indicators"]
 
 _DEFAULT_PARAMS = IndicatorParams()
+# values per layer of a chunk of log ratios: 4 layers × 1 MiB stay in a core's cache
+_LOG_CHUNK_VALUES = 131_072
 
 
 def _packed(params: IndicatorParams) -> np.ndarray[tuple[int], np.dtype[np.int64]]:
@@ -73,21 +76,22 @@ def compute_indicators(
     else:
         block = np.empty(shape, dtype=np.float64)
     o, h, lo, c = (_contiguous(a) for a in (frame.open, frame.high, frame.low, frame.close))
-    logs = np.empty((4, *c.shape))
-    for k, (num, den) in enumerate(((h, lo), (h, c), (lo, c), (c, o))):
-        log_ratio(num, den, logs[k])
-    kf.fused_2d(
-        o,
-        h,
-        lo,
-        c,
-        _contiguous(frame.volume),
-        logs,
-        _packed(params),
-        float(params.bb_nbdev),
-        float(ann),
-        block,
-    )
+    v = _contiguous(frame.volume)
+    packed = _packed(params)
+    # the log ratios go chunk by chunk through one small buffer that stays in cache,
+    # instead of a full-size array written to memory and read back
+    chunk = max(_LOG_CHUNK_VALUES // max(c.shape[1], 1) // BLOCK, 1) * BLOCK
+    buffer = np.empty(4 * min(chunk, c.shape[0]) * c.shape[1])
+    for first in range(0, c.shape[0], chunk):
+        stop = min(first + chunk, c.shape[0])
+        # a C-contiguous view for the last, shorter chunk too (one compiled signature)
+        part = buffer[: 4 * (stop - first) * c.shape[1]].reshape(4, stop - first, c.shape[1])
+        rows = slice(first, stop)
+        for k, (num, den) in enumerate(((h, lo), (h, c), (lo, c), (c, o))):
+            log_ratio(num[rows], den[rows], part[k])
+        kf.fused_2d(
+            o, h, lo, c, v, part, packed, float(params.bb_nbdev), float(ann), block, first, stop
+        )
     if (
         out is not None
         and out.params == params

@@ -106,7 +106,7 @@ def log_ratio(num: FloatArray, den: FloatArray, out: FloatArray | None = None) -
     and the kernels never read the positions this leaves non-finite (they are gaps).
     With ``out`` (same shape, float64) the result is written there and no array is allocated.
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio: FloatArray = np.divide(num, den, out=out)
         return np.log(ratio, out=ratio)
 

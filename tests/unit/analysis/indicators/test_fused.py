@@ -90,6 +90,15 @@ def test_fused_set_equals_the_single_functions_bit_for_bit(params: IndicatorPara
         assert got.get(name) is getattr(got, name)
 
 
+def test_long_rows_computed_in_several_chunks_equal_the_single_functions() -> None:
+    # 20,000 candles a row: the log ratios go through chunks of 8, 8 and 4 rows
+    f = _frame(rows=20, n=20_000, seed=11)
+    got = compute_indicators(f)
+    expected = _singles(f, got.params, got.annualization)
+    for name in INDICATOR_NAMES:
+        np.testing.assert_array_equal(got.get(name), expected[name], err_msg=name)
+
+
 def test_result_layout_rows_and_no_inf() -> None:
     f = _frame()
     got = compute_indicators(f)
