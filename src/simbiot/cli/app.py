@@ -22,6 +22,7 @@ from simbiot.cli import (
     xray_cmd,
 )
 from simbiot.cli.context import CliContext
+from simbiot.learning import cli as learning_cli
 
 __all__ = ["build_app", "main"]
 
@@ -34,6 +35,7 @@ _GROUPS = (
     strategies_cmd,
     signals_cmd,
     backtest_cmd,
+    learning_cli,
     demo_cmd,
 )
 

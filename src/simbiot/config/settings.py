@@ -16,9 +16,11 @@ from simbiot.config.sections import (
     DatabaseSettings,
     DataSettings,
     ExchangesSettings,
+    LearningSettings,
     LoggingSettings,
     MetricsSettings,
     NotifySettings,
+    OptimizeSettings,
     RiskSettings,
     SecuritySettings,
     SignalsSettings,
@@ -57,6 +59,8 @@ class Settings(BaseSettings):
     risk: RiskSettings = RiskSettings()
     trading: TradingSettings = TradingSettings()
     backtest: BacktestSettings = BacktestSettings()
+    learning: LearningSettings = LearningSettings()
+    optimize: OptimizeSettings = OptimizeSettings()
 
     def path(self, relative: Path) -> Path:
         """Resolve ``relative`` under ``app.data_dir`` (absolute paths pass through)."""
