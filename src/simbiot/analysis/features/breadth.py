@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simbiot.analysis.features._k_breadth import breadth_counts
 from simbiot.analysis.features.feature_set import Breadth
 from simbiot.analysis.indicators._inputs import FloatArray
 
@@ -14,13 +15,17 @@ def market_breadth(close: FloatArray, trend: FloatArray, ret1: FloatArray) -> Br
     """Return the share of symbols above their trend EMA and the share that rose.
 
     Each candle counts only symbols with a defined EMA and one-bar return there.
+    Raise ValueError when the three arrays do not share one (symbols, time) shape.
     """
-    ok = np.isfinite(close) & np.isfinite(trend) & np.isfinite(ret1)
-    counted = ok.sum(axis=0).astype(np.float64)
+    arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in (close, trend, ret1)]
+    if arrays[0].ndim != 2 or any(a.shape != arrays[0].shape for a in arrays):
+        raise ValueError(
+            f"need three (symbols, time) arrays of one shape, got {[a.shape for a in arrays]}"
+        )
+    t_len = arrays[0].shape[1]
+    above, advancing, counted = np.empty(t_len), np.empty(t_len), np.empty(t_len)
+    breadth_counts(arrays[0], arrays[1], arrays[2], above, advancing, counted)
     with np.errstate(invalid="ignore", divide="ignore"):
-        above = np.where(ok, close > trend, False).sum(axis=0) / counted
-        advancing = np.where(ok, ret1 > 0.0, False).sum(axis=0) / counted
-    none = counted == 0
-    above[none] = np.nan
-    advancing[none] = np.nan
+        above /= counted  # 0 / 0: NaN where no symbol counts
+        advancing /= counted
     return Breadth(above_ema=above, advancing=advancing, counted=counted)

@@ -55,3 +55,35 @@ def test_market_breadth_counts_only_symbols_with_data() -> None:
     np.testing.assert_array_equal(b.counted, [3.0, 2.0, 0.0])
     assert np.isnan(b.above_ema[2])
     assert np.isnan(b.advancing[2])
+
+
+def _breadth_reference(close: np.ndarray, trend: np.ndarray, ret: np.ndarray) -> np.ndarray:
+    ok = np.isfinite(close) & np.isfinite(trend) & np.isfinite(ret)
+    n = ok.sum(axis=0).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        above = np.where(ok, close > trend, False).sum(axis=0) / n
+        rising = np.where(ok, ret > 0.0, False).sum(axis=0) / n
+    return np.stack([above, rising, n])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=arrays(
+        np.float64,
+        st.tuples(st.just(3), st.integers(1, 6), st.integers(0, 12)),
+        elements=st.one_of(
+            st.floats(-10, 10), st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -0.0])
+        ),
+    )
+)
+def test_market_breadth_equals_masked_counts(data: np.ndarray) -> None:
+    b = market_breadth(data[0], data[1], data[2])
+    got = np.stack([b.above_ema, b.advancing, b.counted])
+    np.testing.assert_array_equal(got, _breadth_reference(data[0], data[1], data[2]))
+
+
+def test_market_breadth_rejects_mismatched_shapes() -> None:
+    with pytest.raises(ValueError, match="shape"):
+        market_breadth(np.ones((2, 3)), np.ones((2, 4)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="shape"):
+        market_breadth(np.ones(3), np.ones(3), np.ones(3))
