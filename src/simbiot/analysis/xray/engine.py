@@ -6,7 +6,10 @@ symbols at once; no stage raises because of one symbol's data.
 
 The fused indicator set and the feature set are computed when a detector ``needs_features``
 (ML detectors) or ``features_always`` is set; otherwise only the indicators the X-ray reads
-are computed, which is several times cheaper.
+are computed, which is several times cheaper. The fused set's buffer is kept per thread
+and refilled by the next run of the same shape: filling fresh memory costs more than the
+indicators themselves. Arrays read through the ``IndicatorBank`` therefore belong to the
+run that handed them out; results keep copies (features have their own buffer).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 from simbiot.analysis.detectors import Detector, DetectorResult, PatternDetector, TrendDetector
 from simbiot.analysis.features import FeatureSet, compute_features
 from simbiot.analysis.filters import FilterResult, UniverseFilter
-from simbiot.analysis.indicators import IndicatorParams, compute_indicators
+from simbiot.analysis.indicators import IndicatorParams, IndicatorSet, compute_indicators
 from simbiot.analysis.market_state import MarketState, MarketStateClassifier, choose_reference
 from simbiot.analysis.snapshot import SymbolRow, XRaySnapshot
 from simbiot.analysis.xray.anomaly import (
@@ -129,6 +132,8 @@ class XRayEngine:
             volume_z=settings.volume_z_bars,
         )
         self._state = MarketStateClassifier(settings)
+        # the last fused indicator set of each thread, refilled when the shape matches
+        self._scratch = threading.local()
 
     def run(
         self,
@@ -187,7 +192,8 @@ class XRayEngine:
             )
             if self._needs_features:
                 with timer.stage("indicators"):
-                    ind = compute_indicators(sub, self._params)
+                    ind = compute_indicators(sub, self._params, out=self._reusable(sub))
+                    self._scratch.indicators = ind
                 with timer.stage("features"):
                     feats = compute_features(sub, ind, ref_in_sub)
                 bank = IndicatorBank(sub, ind)
@@ -236,6 +242,11 @@ class XRayEngine:
             timings=timer.timings,
         )
         return XRayResult(snapshot, kept, state, sub, metrics, anomaly, detections, scores, feats)
+
+    def _reusable(self, frame: MarketFrame) -> IndicatorSet | None:
+        """This thread's previous fused set when ``frame`` has its shape, else None."""
+        last: IndicatorSet | None = getattr(self._scratch, "indicators", None)
+        return last if last is not None and last.shape == frame.shape else None
 
     def _detect(
         self, frame: MarketFrame, bank: IndicatorBank, feats: FeatureSet | None
