@@ -96,6 +96,10 @@ def test_demo_says_what_it_did(tmp_path: Path) -> None:
     assert "synced" in text
     assert "Market X-ray" in text
     assert "strategy configurations evaluated once each" in text
+    assert "Paper trading" in text
+    assert "cycle 2:" in text
+    for email in ("trend@demo.simbiot", "meanrev@demo.simbiot"):
+        assert email in text
     assert (tmp_path / "var" / "simbiot.db").is_file()
     assert any((tmp_path / "var" / "candles" / "mexc" / "1h").glob("*.parquet"))
 
@@ -180,3 +184,16 @@ def test_backtest_of_an_empty_store_is_a_clear_error(tmp_path: Path) -> None:
     out = _run(["backtest", "--strategy", "trend_ema_adx", "--exchange", "binance"], tmp_path)
     assert out.returncode == 1
     assert "holds no symbols" in out.stderr
+
+
+def test_run_trades_the_configured_users_and_keeps_their_books(tmp_path: Path) -> None:
+    env = {"SIMBIOT_SIMULATOR__SPEED": "3600"}
+    out = _run(["run", "--cycles", "2"], tmp_path, env)
+    assert out.returncode == 0, out.stderr
+    assert "trading 4 paper users" in out.stdout
+    assert "cycle 2:" in out.stdout
+    assert "squeeze@demo.simbiot" in out.stdout
+    # A second run finds the same users and bots (no duplicates) and carries on.
+    again = _run(["run", "--cycles", "1"], tmp_path, env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("@demo.simbiot") == 4

@@ -16,6 +16,7 @@ from simbiot.cli import (
     data_cmd,
     db_cmd,
     demo_cmd,
+    run_cmd,
     signals_cmd,
     sim_cmd,
     strategies_cmd,
@@ -36,6 +37,7 @@ _GROUPS = (
     signals_cmd,
     backtest_cmd,
     learning_cli,
+    run_cmd,
     demo_cmd,
 )
 

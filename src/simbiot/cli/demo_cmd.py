@@ -8,14 +8,19 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from simbiot.analysis.snapshot import render_table
 from simbiot.cli.context import cli_context
 from simbiot.cli.progress import progress_bar, task_callback
+from simbiot.cli.run_cmd import trading_line
 from simbiot.config import Settings
 from simbiot.domain.errors import SimbiotError
+from simbiot.services.run_loop import run_cycles
+from simbiot.services.runtime import ShutdownSignal
 from simbiot.services.session import open_container
 from simbiot.services.signal_cycle import run_signal_cycle, strategy_subscriptions
+from simbiot.services.trading import build_trading
 from simbiot.services.xray_cycle import run_xray_cycle
 from simbiot.signals import render_table as render_signals
 from simbiot.storage.migrate import current_async
@@ -35,6 +40,9 @@ def _redacted_url(url: str) -> str:
 
 async def _demo(settings: Settings, console: Console, top: int) -> None:
     started = time.perf_counter()
+    # An accelerated market: an hour of the simulated venue passes in about a second.
+    sim = settings.simulator.model_copy(update={"speed": settings.run.demo_speed})
+    settings = settings.model_copy(update={"simulator": sim})
     console.rule("[bold]Simbiot demo: the embedded stack")
     console.print(
         f"config: cache={settings.cache.backend}, bus={settings.bus.backend},"
@@ -77,6 +85,34 @@ async def _demo(settings: Settings, console: Console, top: int) -> None:
             f" over {result.snapshot.filtered} symbols: {signals.signal_count} signals,"
             f" {signals.published} bus messages, {signals.stored} stored"
         )
+        console.rule("[bold]Paper trading")
+        stack = await build_trading(c)
+        console.print(
+            f"{len(stack.accounts)} demo users, one paper bot each:"
+            f" {', '.join(a.subscription.config.strategy for a in stack.accounts)}"
+        )
+        await run_cycles(
+            c,
+            stack,
+            cycles=c.settings.run.demo_cycles,
+            interval_s=0,
+            shutdown=ShutdownSignal(),
+            on_cycle=lambda n, x, cyc: console.print(trading_line(n, x, cyc)),
+        )
+        table = Table(title="Demo users after the run (paper, marked to the last price)")
+        for col in ("user", "strategy", "capital", "equity", "PnL %", "open", "orders"):
+            table.add_column(col, justify="left" if col in ("user", "strategy") else "right")
+        for r in await stack.results():
+            table.add_row(
+                r.email,
+                r.strategy,
+                f"{r.capital:,.2f}",
+                f"{r.equity:,.2f}",
+                f"{r.pnl_pct:+.2f}",
+                str(r.positions),
+                str(r.orders),
+            )
+        console.print(table)
     console.rule(f"[bold]done in {time.perf_counter() - started:.1f}s")
 
 

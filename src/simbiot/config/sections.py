@@ -673,3 +673,38 @@ class OptimizeSettings(FrozenModel):
     min_sharpe_gain: float = Field(0.1, ge=0)
     # Evolution: bars of the most recent unseen window used when no paper results exist.
     probation_bars: int = Field(500, ge=20)
+
+
+class DemoUserSettings(FrozenModel):
+    """One paper-trading user the embedded stack creates at start-up (``simbiot run``)."""
+
+    # Login of the demo user (created once, kept across runs).
+    email: str
+    # Strategy the user's bot follows (a built-in or a rule file's name).
+    strategy: str
+    # Parameters overriding the strategy's defaults.
+    params: dict[str, float | int | bool | str] = Field(default_factory=dict)
+    # Paper capital in the quote currency.
+    capital: float = Field(10_000.0, gt=0)
+    # Positions the user holds at most at once.
+    max_slots: int = Field(5, ge=1, le=100)
+
+
+class RunSettings(FrozenModel):
+    """The embedded trading cycle (T5): market data → X-ray → signals → trading."""
+
+    # Cycles `simbiot run` performs before it stops (0 = until SIGTERM/Ctrl-C).
+    cycles: int = Field(0, ge=0)
+    # Seconds of venue time between cycles; 0 = one cycle per closed candle of data.timeframe.
+    interval_s: float = Field(0.0, ge=0)
+    # Simulated seconds per wall-clock second while `simbiot demo` trades (accelerated market).
+    demo_speed: float = Field(3_600.0, gt=0)
+    # Trading cycles `simbiot demo` runs.
+    demo_cycles: int = Field(6, ge=1, le=1_000)
+    # Paper users created at start-up, each with a bot on its strategy.
+    users: tuple[DemoUserSettings, ...] = (
+        DemoUserSettings(email="trend@demo.simbiot", strategy="trend_ema_adx"),
+        DemoUserSettings(email="meanrev@demo.simbiot", strategy="mean_reversion", capital=5_000.0),
+        DemoUserSettings(email="breakout@demo.simbiot", strategy="donchian_breakout"),
+        DemoUserSettings(email="squeeze@demo.simbiot", strategy="volatility_squeeze", max_slots=3),
+    )

@@ -22,6 +22,7 @@ from simbiot.config.sections import (
     NotifySettings,
     OptimizeSettings,
     RiskSettings,
+    RunSettings,
     SecuritySettings,
     SignalsSettings,
     SimulatorSettings,
@@ -61,6 +62,7 @@ class Settings(BaseSettings):
     backtest: BacktestSettings = BacktestSettings()
     learning: LearningSettings = LearningSettings()
     optimize: OptimizeSettings = OptimizeSettings()
+    run: RunSettings = RunSettings()
 
     def path(self, relative: Path) -> Path:
         """Resolve ``relative`` under ``app.data_dir`` (absolute paths pass through)."""

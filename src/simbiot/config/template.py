@@ -116,6 +116,14 @@ def _render_model(model: BaseModel, indent: int, out: list[str]) -> None:
             for key, sub in value.items():
                 out.append(f"{pad}  {key}:")
                 _render_model(sub, indent + 2, out)
+        elif (
+            isinstance(value, list | tuple)
+            and value
+            and all(isinstance(v, BaseModel) for v in value)
+        ):
+            out.append(f"{pad}{name}:")
+            for item in value:
+                out.append(f"{pad}  - {json.dumps(item.model_dump(mode='json'))}")
         else:
             secret = info.annotation is not None and "SecretStr" in str(info.annotation)
             note = "  # secret: set it in .env or the environment" if secret else ""

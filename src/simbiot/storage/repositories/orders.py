@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from simbiot.domain.errors import Conflict, NotFound
@@ -17,6 +17,7 @@ from simbiot.storage.upsert import insert_ignoring_conflict
 
 __all__ = [
     "OPEN_STATUSES",
+    "count_for_account",
     "create",
     "get",
     "get_by_client_id",
@@ -166,3 +167,14 @@ async def list_open(
     async with translated("list open orders"):
         result = await session.scalars(query.order_by(OrderRow.id))
         return result.all()
+
+
+async def count_for_account(session: AsyncSession, *, user_id: int, account_ref: str) -> int:
+    """Return how many orders the user ever placed through ``account_ref``."""
+    query = (
+        select(func.count())
+        .select_from(OrderRow)
+        .where(OrderRow.user_id == user_id, OrderRow.account_ref == account_ref)
+    )
+    async with translated("count orders"):
+        return int(await session.scalar(query) or 0)
