@@ -1,7 +1,7 @@
 """Render the documented YAML configuration from the settings models themselves.
 
 Each value is the default from code and each explanation is the comment written above the
-field in ``sections.py`` (or its docstring-style section doc), so ``config/simbiot.yaml`` can
+field in ``simbiot.config.sections`` (or its docstring-style section doc), so ``config/simbiot.yaml`` can
 be regenerated (``simbiot config template``) and a test keeps it identical to the code.
 """
 

@@ -19,8 +19,12 @@ def _section_models() -> list[type[BaseModel]]:
         for obj in vars(sections).values()
         if isinstance(obj, type)
         and issubclass(obj, BaseModel)
-        and obj.__module__ == sections.__name__
+        and obj.__module__.startswith(sections.__name__ + ".")
     ]
+
+
+def test_every_section_is_found() -> None:
+    assert len(_section_models()) >= 25
 
 
 @pytest.mark.parametrize("model", _section_models(), ids=lambda m: m.__name__)
