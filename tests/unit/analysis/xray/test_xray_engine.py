@@ -214,3 +214,20 @@ def test_one_engine_shared_by_threads_gives_sequential_results() -> None:
         assert res is not None
         assert want is not None
         np.testing.assert_array_equal(res.z, want.z)
+
+
+def _snap(engine: XRayEngine, frame: MarketFrame) -> dict[str, object]:
+    doc = engine.run(frame, now_ms=1).to_json()
+    doc.pop("timings")
+    return doc
+
+
+def test_reused_indicator_buffers_never_leak_between_runs() -> None:
+    settings = AnalysisSettings(features_always=True)
+    first, second = random_market(30, 220, seed=11), random_market(30, 220, seed=12)
+    other_shape = random_market(25, 240, seed=13)
+    reused = XRayEngine(settings)
+    runs = [_snap(reused, f) for f in (first, second, other_shape, second)]
+    fresh = [_snap(XRayEngine(settings), f) for f in (first, second, other_shape, second)]
+    assert runs == fresh
+    assert runs[0] != runs[1]
