@@ -15,6 +15,12 @@ Both produce :class:`simbiot.backtest.Trade` records and a
 :class:`simbiot.backtest.BacktestResult`, so metrics, audit and reports work unchanged.
 """
 
+from simbiot.backtest.event.desk import EngineConfig
+from simbiot.backtest.event.engine_mode import (
+    replay_engine,
+    replay_engine_async,
+    trading_settings_for,
+)
 from simbiot.backtest.event.fills import BarFills, FastPathCompatible
 from simbiot.backtest.event.replay import BarSignals, Replay, replay_fastpath
 from simbiot.backtest.event.result import build_result
@@ -28,12 +34,16 @@ from simbiot.backtest.event.runner import (
 __all__ = [
     "BarFills",
     "BarSignals",
+    "EngineConfig",
     "FastPathCompatible",
     "Mode",
     "Replay",
     "build_result",
     "evaluate_strategy",
+    "replay_engine",
+    "replay_engine_async",
     "replay_fastpath",
     "run_event_backtest",
     "supports_fast_path",
+    "trading_settings_for",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -38,11 +38,21 @@ class BarSignals:
 
 
 class Replay:
-    """Trades and per-symbol equity curves of one replay."""
+    """Trades and per-symbol equity curves of one replay; ``fills`` as the engine booked them.
 
-    def __init__(self, trades: list[Trade], symbol_equity: npt.NDArray[np.float64]) -> None:
+    ``fills`` holds (bar index, symbol, side, price, amount, fee) of every fill in booking
+    order; the fast-path mode books none.
+    """
+
+    def __init__(
+        self,
+        trades: list[Trade],
+        symbol_equity: npt.NDArray[np.float64],
+        fills: Sequence[tuple[int, str, str, float, float, float]] = (),
+    ) -> None:
         self.trades = trades
         self.symbol_equity = symbol_equity
+        self.fills = list(fills)
 
 
 def replay_fastpath(

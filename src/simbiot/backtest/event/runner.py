@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from simbiot.backtest.event.desk import EngineConfig
+from simbiot.backtest.event.engine_mode import replay_engine
 from simbiot.backtest.event.replay import replay_fastpath
 from simbiot.backtest.event.result import build_result
 from simbiot.backtest.fastpath import FastPathSupport, supports
@@ -16,13 +18,13 @@ from simbiot.domain.frame import MarketFrame
 from simbiot.signals.context import SignalInputs
 from simbiot.signals.frame import SignalFrame
 from simbiot.signals.indicator_cache import IndicatorCache
-from simbiot.signals.model import Side
+from simbiot.signals.model import Side, StrategyConfig
 from simbiot.signals.params import resolve_params
 from simbiot.signals.strategy import Strategy
 
 __all__ = ["Mode", "evaluate_strategy", "run_event_backtest", "supports_fast_path"]
 
-Mode = Literal["fastpath"]
+Mode = Literal["fastpath", "engine"]
 
 
 def supports_fast_path(
@@ -70,22 +72,31 @@ def run_event_backtest(
     mode: Mode = "fastpath",
     progress: ProgressFn | None = None,
     features: Mapping[str, Any] | None = None,
+    engine: EngineConfig | None = None,
 ) -> BacktestResult:
     """Backtest ``strategy`` by replaying ``frame`` bar by bar.
 
     ``mode="fastpath"`` fills by the fast path's rules (its trades equal
-    :func:`simbiot.backtest.run_backtest`'s). ``progress`` gets (stage, share done): signals, replay, metrics, done.
+    :func:`simbiot.backtest.run_backtest`'s); ``mode="engine"`` sends every order through
+    the paper-trading engine (``risk`` sizing and exits, PaperExecutor, Ledger) on an
+    in-memory database, configured by ``engine``. ``progress`` gets (stage, share done): signals, replay, metrics, done.
     Raise ConfigError for an unknown mode, a short strategy, or a failing evaluation.
     """
     report = progress or (lambda stage, done: None)
-    if mode != "fastpath":
-        raise ConfigError(f"unknown backtest mode {mode!r}; use 'fastpath'")
+    if mode not in ("fastpath", "engine"):
+        raise ConfigError(f"unknown backtest mode {mode!r}; use 'fastpath' or 'engine'")
     report("signals", 0.0)
     resolved, signals = evaluate_strategy(frame, strategy, params, features=features)
     if signals.side != Side.ENTRY_LONG:
         raise ConfigError(f"strategy {strategy.name!r} gave {signals.side} signals; long only")
     on_bar = _bar_progress(report)
-    replay = replay_fastpath(frame, signals, settings, on_bar=on_bar)
+    if mode == "engine":
+        config = StrategyConfig(strategy.name, dict(resolved))
+        replay = replay_engine(
+            frame, signals, settings, config=config, engine=engine, on_bar=on_bar
+        )
+    else:
+        replay = replay_fastpath(frame, signals, settings, on_bar=on_bar)
     report("metrics", 0.9)
     result = build_result(
         frame, replay.trades, replay.symbol_equity, strategy=strategy.name, params=resolved,

@@ -1,0 +1,72 @@
+"""Engine mode: the paper-trading engine replayed bar by bar; its trades pass the audit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from event_market import market
+
+from simbiot.backtest.audit import audit_trades
+from simbiot.backtest.event import EngineConfig, run_event_backtest, trading_settings_for
+from simbiot.backtest.event.book import Fill, FillBook
+from simbiot.backtest.settings import BacktestSettings
+from simbiot.config.sections import RiskSettings, TradingSettings
+from simbiot.domain.errors import ConfigError
+from simbiot.signals.builtin import MeanReversion, TrendEmaAdx
+
+SETTINGS = BacktestSettings(capital=10_000.0, fee=0.001, slippage=0.0005)
+
+
+def test_engine_trades_pass_the_audit_and_add_up() -> None:
+    frame = market(4, 400, 5)
+    res = run_event_backtest(frame, TrendEmaAdx(), {"adx_min": 10.0}, SETTINGS, mode="engine")
+    assert len(res.trades) > 10
+    # The monitor's exits (risk.exits) and the strategy's exits both trade.
+    reasons = {t.reason for t in res.trades}
+    assert "signal" in reasons
+    assert reasons & {"stop_loss", "take_profit", "trailing_stop", "partial"}
+    # One paper account: cash is shared; partial closes split a position into trades.
+    report = audit_trades(res, frame, allow_overlap=True, shared_cash=True)
+    assert report.ok, report.violations[:3]
+    assert res.equity[-1] == pytest.approx(10_000.0 + sum(t.pnl for t in res.trades), rel=1e-9)
+    assert res.settings["mode"] == "engine"
+    assert all(t.signal_time is not None and t.signal_time < t.entry_time for t in res.trades)
+
+
+def test_engine_sizes_by_risk_not_by_fraction() -> None:
+    frame = market(3, 300, 9)
+    tight = EngineConfig(risk=RiskSettings(risk_per_trade=0.002, partial_levels=()))
+    wide = EngineConfig(risk=RiskSettings(risk_per_trade=0.01, partial_levels=()))
+    small = run_event_backtest(frame, MeanReversion(), {}, SETTINGS, mode="engine", engine=tight)
+    big = run_event_backtest(frame, MeanReversion(), {}, SETTINGS, mode="engine", engine=wide)
+    assert len(small.trades) > 0
+    first_small, first_big = small.trades[0], big.trades[0]
+    assert first_small.entry_time == first_big.entry_time
+    assert first_small.notional < first_big.notional
+
+
+def test_settings_that_paper_trading_refuses_are_config_errors() -> None:
+    with pytest.raises(ConfigError, match="paper"):
+        trading_settings_for(BacktestSettings(fee=0.07), TradingSettings())
+    paper = trading_settings_for(SETTINGS, TradingSettings())
+    assert (paper.paper_capital, paper.paper_fee_rate) == (10_000.0, 0.001)
+    assert paper.paper_slippage_bps == pytest.approx(5.0)
+
+
+def test_fill_book_splits_fees_over_partial_sells() -> None:
+    frame = market(1, 10, 1)
+    book = FillBook(frame, 1000.0)
+    sym = frame.symbols[0]
+    book.book([Fill(1, "a", sym, "buy", 10.0, 4.0, 0.04)], 2, {})
+    book.book([Fill(2, "b", sym, "sell", 12.0, 1.0, 0.012)], 3, {"b": "partial"})
+    assert book.open_symbols() == [sym]
+    book.book([Fill(3, "c", sym, "sell", 9.0, 3.0, 0.027)], 5, {})
+    assert book.open_symbols() == []
+    a, b = book.trades
+    assert (a.reason, b.reason) == ("partial", "signal")
+    assert a.fee == pytest.approx(0.01 + 0.012)
+    assert b.fee == pytest.approx(0.03 + 0.027)
+    assert a.pnl + b.pnl == pytest.approx(12.0 + 27.0 - 40.0 - 0.04 - 0.012 - 0.027)
+    np.testing.assert_allclose(book.equity(np.array([100.0])), 1000.0 + a.pnl + b.pnl)
+    with pytest.raises(ValueError, match="no position"):
+        book.book([Fill(4, "d", sym, "sell", 9.0, 1.0, 0.0)], 6, {})
