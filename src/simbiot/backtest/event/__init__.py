@@ -28,6 +28,7 @@ from simbiot.backtest.event.runner import (
     Mode,
     evaluate_strategy,
     run_event_backtest,
+    run_event_backtest_async,
     supports_fast_path,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "replay_engine_async",
     "replay_fastpath",
     "run_event_backtest",
+    "run_event_backtest_async",
     "supports_fast_path",
     "trading_settings_for",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -22,7 +23,13 @@ from simbiot.signals.model import Side, StrategyConfig
 from simbiot.signals.params import resolve_params
 from simbiot.signals.strategy import Strategy
 
-__all__ = ["Mode", "evaluate_strategy", "run_event_backtest", "supports_fast_path"]
+__all__ = [
+    "Mode",
+    "evaluate_strategy",
+    "run_event_backtest",
+    "run_event_backtest_async",
+    "supports_fast_path",
+]
 
 Mode = Literal["fastpath", "engine"]
 
@@ -104,6 +111,27 @@ def run_event_backtest(
     )  # fmt: skip
     report("done", 1.0)
     return result
+
+
+async def run_event_backtest_async(
+    frame: MarketFrame,
+    strategy: Strategy,
+    params: Mapping[str, Any],
+    settings: BacktestSettings,
+    *,
+    mode: Mode = "fastpath",
+    progress: ProgressFn | None = None,
+    features: Mapping[str, Any] | None = None,
+    engine: EngineConfig | None = None,
+) -> BacktestResult:
+    """Run :func:`run_event_backtest` from async code, in a worker thread.
+
+    The thread keeps the caller's loop free; engine mode runs its own loop there.
+    """
+    return await asyncio.to_thread(
+        run_event_backtest, frame, strategy, params, settings, mode=mode, progress=progress,
+        features=features, engine=engine,
+    )  # fmt: skip
 
 
 def _bar_progress(report: ProgressFn) -> Any:

@@ -7,12 +7,17 @@ import pytest
 from event_market import market
 
 from simbiot.backtest.audit import audit_trades
-from simbiot.backtest.event import EngineConfig, run_event_backtest, trading_settings_for
+from simbiot.backtest.event import (
+    EngineConfig,
+    run_event_backtest,
+    run_event_backtest_async,
+    trading_settings_for,
+)
 from simbiot.backtest.event.book import Fill, FillBook
 from simbiot.backtest.settings import BacktestSettings
 from simbiot.config.sections import RiskSettings, TradingSettings
 from simbiot.domain.errors import ConfigError
-from simbiot.signals.builtin import MeanReversion, TrendEmaAdx
+from simbiot.signals.builtin import BUILTINS, MeanReversion, TrendEmaAdx
 
 SETTINGS = BacktestSettings(capital=10_000.0, fee=0.001, slippage=0.0005)
 
@@ -70,3 +75,30 @@ def test_fill_book_splits_fees_over_partial_sells() -> None:
     np.testing.assert_allclose(book.equity(np.array([100.0])), 1000.0 + a.pnl + b.pnl)
     with pytest.raises(ValueError, match="no position"):
         book.book([Fill(4, "d", sym, "sell", 9.0, 1.0, 0.0)], 6, {})
+
+
+@pytest.mark.parametrize("strategy_cls", BUILTINS)
+def test_every_builtin_in_engine_mode_passes_the_audit_with_late_listings(
+    strategy_cls: type,
+) -> None:
+    frame = market(4, 300, 7, nan_head=True)
+    res = run_event_backtest(frame, strategy_cls(), {}, SETTINGS, mode="engine")
+    assert len(res.trades) > 0
+    report = audit_trades(res, frame, allow_overlap=True, shared_cash=True)
+    assert report.ok, report.violations[:3]
+    # No trade on a symbol before its first candle.
+    for t in res.trades:
+        row = frame.index(t.symbol)
+        first = int(frame.timestamp[np.flatnonzero(np.isfinite(frame.close[row]))[0]])
+        assert t.entry_time > first
+
+
+async def test_async_entry_runs_inside_an_event_loop() -> None:
+    frame = market(2, 200, 3)
+    res = await run_event_backtest_async(frame, TrendEmaAdx(), {}, SETTINGS, mode="engine")
+    again = await run_event_backtest_async(frame, TrendEmaAdx(), {}, SETTINGS, mode="fastpath")
+    assert res.settings["mode"] == "engine"
+    assert again.settings["mode"] == "fastpath"
+    assert (
+        res.trades == run_event_backtest(frame, TrendEmaAdx(), {}, SETTINGS, mode="engine").trades
+    )
