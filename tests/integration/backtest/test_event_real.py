@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from simbiot.backtest.audit import audit_trades
 from simbiot.backtest.event import run_event_backtest
+from simbiot.backtest.robustness import slice_frame
 from simbiot.backtest.runner import run_backtest
 from simbiot.backtest.settings import BacktestSettings
 from simbiot.data.candle_store import ParquetCandleStore
 from simbiot.domain.frame import MarketFrame
-from simbiot.signals.builtin import BUILTINS
+from simbiot.signals.builtin import BUILTINS, TrendEmaAdx
 
 pytestmark = pytest.mark.realdata
 
@@ -45,3 +47,14 @@ def test_event_replay_equals_fast_path_on_real_candles(
         for f in ("entry_price", "exit_price", "amount", "fee", "pnl"):
             assert abs(getattr(a, f) - getattr(b, f)) <= 1e-9 * max(1.0, abs(getattr(b, f)))
     assert got.metrics.total_return == pytest.approx(want.metrics.total_return, rel=1e-12)
+
+
+def test_engine_mode_on_real_candles_passes_the_audit(frame: MarketFrame) -> None:
+    recent = slice_frame(frame, slice(-1000, None))
+    res = run_event_backtest(
+        recent, TrendEmaAdx(), {"fast": 12, "slow": 26, "adx_min": 20.0}, SETTINGS, mode="engine"
+    )
+    assert len(res.trades) > 0
+    report = audit_trades(res, recent, allow_overlap=True, shared_cash=True)
+    assert report.ok, report.violations[:3]
+    assert res.equity[-1] == pytest.approx(SETTINGS.capital + sum(t.pnl for t in res.trades))
