@@ -33,7 +33,7 @@ from simbiot.domain.errors import ConfigError
 from simbiot.domain.frame import MarketFrame
 from simbiot.domain.market import MarketInfo
 from simbiot.domain.timeframes import timeframe_ms
-from simbiot.execution.accounts import MarketContext
+from simbiot.execution.accounts import MarketContext, Outcome
 from simbiot.execution.events import ExitExecuted
 from simbiot.risk.exits import Bar
 from simbiot.signals.frame import SignalFrame
@@ -113,26 +113,31 @@ async def _run(
     book = FillBook(frame, float(desk.capital))
     equity = np.empty((n_sym, n_t), dtype=np.float64)
     last_close = np.full(n_sym, math.nan)
+    ref = desk.account.account_ref
     for t in range(n_t):
         desk.clock.set(int(frame.timestamp[t]))
         if t > 0:
             burst = _signals_at(signals, t - 1, cfg.config_id)
-            ctx = _context(frame, markets, eng.regime, frame.open[:, t], atrs[:, t - 1], desk)
-            await desk.trader.on_signals(burst, [desk.account], ctx)
-            book.book(await new_fills(desk.database, book.last_id, desk.account.account_ref), t, {})
+            if burst:
+                ctx = _context(frame, markets, eng.regime, frame.open[:, t], atrs[:, t - 1], desk)
+                reports = await desk.trader.on_signals(burst, [desk.account], ctx)
+                # Reading the ledger back costs a query: only after an order went out.
+                if any(d.outcome is Outcome.SENT for r in reports for d in r.decisions):
+                    book.book(await new_fills(desk.database, book.last_id, ref), t, {})
         desk.clock.set(int(frame.timestamp[t]) + step)
         close = frame.close[:, t]
         ctx = _context(frame, markets, eng.regime, close, atrs[:, t], desk)
-        seen = len(desk.sink.events)
-        await desk.monitor.tick([desk.account], _bars(frame, t, ctx), ctx)
-        reasons = {
-            e.client_order_id: e.kind
-            for e in desk.sink.events[seen:]
-            if isinstance(e, ExitExecuted)
-        }
-        book.book(
-            await new_fills(desk.database, book.last_id, desk.account.account_ref), t, reasons
-        )
+        # Every position starts with a buy fill the book has seen: none open, none to manage.
+        if book.open_symbols():
+            seen = len(desk.sink.events)
+            tick = await desk.monitor.tick([desk.account], _bars(frame, t, ctx), ctx)
+            if tick.exits:
+                reasons = {
+                    e.client_order_id: e.kind
+                    for e in desk.sink.events[seen:]
+                    if isinstance(e, ExitExecuted)
+                }
+                book.book(await new_fills(desk.database, book.last_id, ref), t, reasons)
         last_close = np.where(np.isfinite(close), close, last_close)
         equity[:, t] = book.equity(last_close)
         if on_bar is not None:
