@@ -32,6 +32,7 @@ from simbiot.execution.reconcile import AccountGuard
 from simbiot.execution.trader import Trader
 from simbiot.risk.exits import Bar
 from simbiot.services.container import Container
+from simbiot.services.ml_filter import ChampionFilter
 from simbiot.signals import SignalCycleResult, SignalInputs, Subscription
 from simbiot.storage.repositories import bots, orders, positions, strategies, users
 
@@ -45,6 +46,7 @@ class TradingCycle:
     signals: SignalCycleResult
     reports: Sequence[UserReport]
     monitor: MonitorReport
+    ml_dropped: int = 0
 
     @property
     def orders_sent(self) -> int:
@@ -109,6 +111,7 @@ class TradingStack:
             settings=settings,
             clock=clock,
         )
+        self._ml_filter = ChampionFilter(c)
         self.monitor = PositionMonitor(
             executors=executors,
             ledger=self.ledger,
@@ -130,9 +133,10 @@ class TradingStack:
         )
         ctx, bars = await self._context(xray)
         flat = [s for sigs in result.signals.values() for s in sigs]
+        flat, dropped = await self._ml_filter.apply(xray.frame, flat)
         reports = await self.trader.on_signals(flat, self.accounts, ctx)
         monitor = await self.monitor.tick(self.accounts, bars, ctx)
-        return TradingCycle(result, reports, monitor)
+        return TradingCycle(result, reports, monitor, dropped)
 
     async def _context(self, xray: XRayResult) -> tuple[MarketContext, dict[str, Bar]]:
         frame = xray.frame
