@@ -9,6 +9,8 @@ from event_market import market
 from simbiot.backtest.audit import audit_trades
 from simbiot.backtest.event import (
     EngineConfig,
+    evaluate_strategy,
+    replay_engine_async,
     run_event_backtest,
     run_event_backtest_async,
     trading_settings_for,
@@ -17,7 +19,9 @@ from simbiot.backtest.event.book import Fill, FillBook
 from simbiot.backtest.settings import BacktestSettings
 from simbiot.config.sections import RiskSettings, TradingSettings
 from simbiot.domain.errors import ConfigError
+from simbiot.domain.frame import MarketFrame
 from simbiot.signals.builtin import BUILTINS, MeanReversion, TrendEmaAdx
+from simbiot.signals.frame import SignalFrame
 
 SETTINGS = BacktestSettings(capital=10_000.0, fee=0.001, slippage=0.0005)
 
@@ -102,3 +106,24 @@ async def test_async_entry_runs_inside_an_event_loop() -> None:
     # Deterministic: a second replay books the same trades.
     twice = await run_event_backtest_async(frame, TrendEmaAdx(), {}, SETTINGS, mode="engine")
     assert res.trades == twice.trades
+
+
+async def test_engine_fills_before_a_bar_ignore_everything_after_it() -> None:
+    frame = market(3, 260, 5)
+    cut = 180
+    _, signals = evaluate_strategy(frame, TrendEmaAdx(), {"adx_min": 10.0})
+    base = await replay_engine_async(frame, signals, SETTINGS)
+    future = {f: getattr(frame, f).copy() for f in ("open", "high", "low", "close", "volume")}
+    future["close"][:, cut:] *= 1.3
+    future["high"][:, cut:] = np.maximum(future["high"][:, cut:], future["close"][:, cut:])
+    other = MarketFrame(frame.exchange, frame.timeframe, frame.symbols, frame.timestamp, **future)
+    flipped = SignalFrame(
+        signals.symbols, signals.timestamp,
+        np.concatenate([signals.entry[:, :cut], ~signals.entry[:, cut:]], axis=1),
+        signals.exit, signals.strength, signals.reason,
+    )  # fmt: skip
+    changed = await replay_engine_async(other, flipped, SETTINGS)
+    before = [f for f in base.fills if f[0] < cut]
+    assert len(before) > 3
+    assert [f for f in changed.fills if f[0] < cut] == before
+    assert changed.fills != base.fills

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pytest
 from event_market import assert_same_trades, market
 
 from simbiot.backtest.audit import audit_trades
-from simbiot.backtest.event import run_event_backtest, supports_fast_path
+from simbiot.backtest.event import Mode, run_event_backtest, supports_fast_path
 from simbiot.backtest.fastpath import supports
 from simbiot.backtest.runner import run_backtest
 from simbiot.backtest.settings import BacktestSettings
 from simbiot.domain.errors import ConfigError
 from simbiot.signals.builtin import BUILTINS, TrendEmaAdx
+from simbiot.signals.context import StrategyContext
+from simbiot.signals.frame import SignalFrame
+from simbiot.signals.model import Side
+from simbiot.signals.params import ParamSpec
 
 SETTINGS = [
     BacktestSettings(capital=10_000.0, fee=0.001),
@@ -81,3 +88,39 @@ def test_supports_fast_path_is_the_fast_paths_answer() -> None:
     for obj in (TrendEmaAdx(), object()):
         assert bool(supports_fast_path(obj)) == bool(supports(obj))
     assert not supports_fast_path(object())
+
+
+class _Broken:
+    """A strategy whose evaluation fails, or answers short or with the wrong shape."""
+
+    description = "test double"
+
+    def __init__(self, how: str) -> None:
+        self.how = how
+        self.name = f"broken_{how}"
+
+    def parameters(self) -> dict[str, ParamSpec]:
+        return {}
+
+    def required_indicators(self, params: Mapping[str, Any]) -> set[Any]:
+        return set()
+
+    def evaluate(self, ctx: StrategyContext, params: Mapping[str, Any]) -> SignalFrame:
+        f = ctx.frame
+        if self.how == "raises":
+            raise ValueError("no such column")
+        n = f.shape[1] - (1 if self.how == "shape" else 0)
+        mask = np.zeros((f.shape[0], n), dtype=np.bool_)
+        side = Side.ENTRY_SHORT if self.how == "short" else Side.ENTRY_LONG
+        return SignalFrame(
+            f.symbols, f.timestamp[:n], mask, mask, np.zeros(mask.shape), lambda r, t, s: "", side
+        )
+
+
+@pytest.mark.parametrize(
+    ("how", "match"), [("raises", "no such column"), ("shape", "shape"), ("short", "long only")]
+)
+@pytest.mark.parametrize("mode", ["fastpath", "engine"])
+def test_a_failing_strategy_is_a_config_error(how: str, match: str, mode: Mode) -> None:
+    with pytest.raises(ConfigError, match=match):
+        run_event_backtest(market(2, 60, 1), _Broken(how), {}, SETTINGS[0], mode=mode)
