@@ -113,6 +113,7 @@ async def _run(
     book = FillBook(frame, float(desk.capital))
     equity = np.empty((n_sym, n_t), dtype=np.float64)
     last_close = np.full(n_sym, math.nan)
+    last_bar = np.full(n_sym, n_t - 1, dtype=np.int64)
     ref = desk.account.account_ref
     for t in range(n_t):
         desk.clock.set(int(frame.timestamp[t]))
@@ -139,11 +140,12 @@ async def _run(
                 }
                 book.book(await new_fills(desk.database, book.last_id, ref), t, reasons)
         last_close = np.where(np.isfinite(close), close, last_close)
+        last_bar = np.where(np.isfinite(close), t, last_bar)
         equity[:, t] = book.equity(last_close)
         if on_bar is not None:
             on_bar(t, (t + 1) / n_t)
     if settings.close_at_end and n_t:
-        await _close_all(frame, signals, cfg, eng, desk, book, markets, last_close)
+        await _close_all(frame, cfg, eng, desk, book, markets, last_close, last_bar)
         equity[:, -1] = book.equity(last_close)
     row = {s: i for i, s in enumerate(frame.symbols)}
     book.trades.sort(key=lambda tr: (row[tr.symbol], tr.entry_time, tr.exit_time))
@@ -152,15 +154,15 @@ async def _run(
 
 async def _close_all(
     frame: MarketFrame,
-    signals: SignalFrame,
     cfg: StrategyConfig,
     eng: EngineConfig,
     desk: Desk,
     book: FillBook,
     markets: dict[str, MarketInfo],
     last_close: npt.NDArray[np.float64],
+    last_bar: npt.NDArray[np.int64],
 ) -> None:
-    """Sell what is still open at the last close, through the trader (reason ``end``)."""
+    """Sell what is still open at its symbol's last close, through the trader (``end``)."""
     held = book.open_symbols()
     if not held:
         return
@@ -169,8 +171,10 @@ async def _close_all(
     nan_atr = np.full(len(frame.symbols), math.nan)
     ctx = _context(frame, markets, eng.regime, last_close, nan_atr, desk)
     await desk.trader.on_signals(exits, [desk.account], ctx)
-    fills = await new_fills(desk.database, book.last_id, desk.account.account_ref)
-    book.book(fills, len(frame.timestamp) - 1, {}, default="end")
+    row = {s: i for i, s in enumerate(frame.symbols)}
+    for fill in await new_fills(desk.database, book.last_id, desk.account.account_ref):
+        # A symbol whose candles stopped early is closed on its own last candle.
+        book.book([fill], int(last_bar[row[fill.symbol]]), {}, default="end")
 
 
 def _signals_at(signals: SignalFrame, t: int, config_id: str) -> list[Signal]:

@@ -127,3 +127,23 @@ async def test_engine_fills_before_a_bar_ignore_everything_after_it() -> None:
     assert len(before) > 3
     assert [f for f in changed.fills if f[0] < cut] == before
     assert changed.fills != base.fills
+
+
+async def test_a_symbol_whose_candles_stop_is_closed_on_its_last_candle() -> None:
+    frame = market(2, 60, 4)
+    for name in ("open", "high", "low", "close"):
+        getattr(frame, name)[1, 40:] = np.nan
+    entry = np.zeros(frame.shape, dtype=np.bool_)
+    entry[:, 5] = True
+    hold = SignalFrame(
+        frame.symbols, frame.timestamp, entry, np.zeros_like(entry), np.ones(frame.shape),
+        lambda r, t, s: "",
+    )  # fmt: skip
+    # Levels far away: only the end of data closes the positions.
+    far = RiskSettings(stop_atr=50.0, take_profit_r=100.0, trail_atr=50.0, partial_levels=())
+    replay = await replay_engine_async(frame, hold, SETTINGS, engine=EngineConfig(risk=far))
+    ends = {t.symbol: t for t in replay.trades}
+    assert {t.reason for t in replay.trades} == {"end"}
+    assert ends[frame.symbols[0]].exit_time == int(frame.timestamp[-1])
+    assert ends[frame.symbols[1]].exit_time == int(frame.timestamp[39])
+    assert ends[frame.symbols[1]].exit_price == pytest.approx(frame.close[1, 39] * (1 - 0.0005))
