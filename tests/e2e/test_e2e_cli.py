@@ -197,3 +197,37 @@ def test_run_trades_the_configured_users_and_keeps_their_books(tmp_path: Path) -
     again = _run(["run", "--cycles", "1"], tmp_path, env)
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("@demo.simbiot") == 4
+
+
+def test_event_engine_gives_the_fast_paths_trades(tmp_path: Path, shared_data: Path) -> None:
+    src = tmp_path / "src" / "binance" / "1h"
+    src.mkdir(parents=True)
+    for base in ("BTC", "ETH"):
+        (src / f"{base}_USDT.parquet").symlink_to(
+            shared_data / "ohlcv" / "binance" / "1h" / f"{base}_USDT.parquet"
+        )
+    assert _run(["data", "import", str(tmp_path / "src")], tmp_path).returncode == 0
+    docs = {}
+    for engine in ("fast", "event", "trading"):
+        out = _run(
+            [
+                "backtest",
+                "-s",
+                "trend_ema_adx",
+                "-e",
+                "binance",
+                "--from",
+                "2024-05-01",
+                "--stop-loss",
+                "0.05",
+                "--engine",
+                engine,
+                "--json",
+            ],
+            tmp_path,
+        )
+        assert out.returncode == 0, out.stderr
+        docs[engine] = json.loads(out.stdout)
+        assert docs[engine]["audit"]["violations"] == []
+    assert docs["event"]["trades"] == docs["fast"]["trades"]
+    assert docs["trading"]["metrics"]["trades"] > 0

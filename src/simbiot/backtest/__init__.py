@@ -19,6 +19,12 @@ backtest, paper and live alike.
 """
 
 from simbiot.backtest.audit import AuditReport, Violation, audit_trades
+from simbiot.backtest.event import (
+    EngineConfig,
+    run_event_backtest,
+    run_event_backtest_async,
+    supports_fast_path,
+)
 from simbiot.backtest.fastpath import (
     FastPathSupport,
     FastResult,
@@ -58,6 +64,7 @@ __all__ = [
     "AuditReport",
     "BacktestResult",
     "BacktestSettings",
+    "EngineConfig",
     "FastPathSupport",
     "FastResult",
     "FastTrades",
@@ -81,9 +88,12 @@ __all__ = [
     "run_backtest",
     "run_backtest_async",
     "run_ema_cross_grid",
+    "run_event_backtest",
+    "run_event_backtest_async",
     "run_signals",
     "slice_frame",
     "supports",
+    "supports_fast_path",
     "trades_from_fast",
     "walk_forward_splits",
     "write_html",

@@ -93,6 +93,13 @@ def register(app: typer.Typer) -> None:
         fee: Annotated[
             float | None, typer.Option("--fee", help="Fee rate per fill, e.g. 0.001.")
         ] = None,
+        engine: Annotated[
+            str,
+            typer.Option(
+                "--engine",
+                help="fast (vectorised), event (bar by bar, same fills) or trading (the paper trading engine).",
+            ),
+        ] = "fast",
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
         report: Annotated[
             Path | None,
@@ -129,10 +136,14 @@ def register(app: typer.Typer) -> None:
             registry = StrategyRegistry.from_directory(settings.signals.rules_dir)
             params = _params(param)
             if as_json:
-                job = run_backtest_job(frame, registry, strategy, params, bt_settings)
+                job = run_backtest_job(
+                    frame, registry, strategy, params, bt_settings, engine=engine
+                )
             else:
                 with progress_bar(cli.err_console) as bar:
-                    job = _with_progress(bar, frame, registry, strategy, params, bt_settings)
+                    job = _with_progress(
+                        bar, frame, registry, strategy, params, bt_settings, engine
+                    )
         except SimbiotError as exc:
             cli.err_console.print(f"[red]backtest failed:[/red] {exc}")
             raise typer.Exit(1) from exc
@@ -157,13 +168,14 @@ def _with_progress(
     strategy: str,
     params: dict[str, Any],
     bt: BacktestSettings,
+    engine: str,
 ) -> BacktestJob:
     task = bar.add_task(f"backtest {strategy}", total=1.0)
 
     def advance(stage: str, share: float) -> None:
         bar.update(task, completed=share, description=f"backtest {strategy}: {stage}")
 
-    job = run_backtest_job(frame, registry, strategy, params, bt, progress=advance)
+    job = run_backtest_job(frame, registry, strategy, params, bt, engine=engine, progress=advance)
     bar.update(task, completed=1.0)
     return job
 

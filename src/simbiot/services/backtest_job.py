@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from simbiot.backtest import audit_trades, run_backtest
+from simbiot.backtest import audit_trades, run_backtest, run_event_backtest
 from simbiot.backtest.audit import AuditReport
 from simbiot.backtest.result import BacktestResult
 from simbiot.backtest.runner import ProgressFn
 from simbiot.config.sections import BacktestSettings
 from simbiot.data.candle_store import ParquetCandleStore
-from simbiot.domain.errors import DataError
+from simbiot.domain.errors import ConfigError, DataError
 from simbiot.domain.frame import MarketFrame
 from simbiot.domain.timeframes import timeframe_ms
 from simbiot.signals import StrategyRegistry
@@ -85,10 +85,24 @@ def run_backtest_job(
     params: Mapping[str, Any],
     settings: BacktestSettings,
     *,
+    engine: str = "fast",
     progress: ProgressFn | None = None,
 ) -> BacktestJob:
-    """Backtest ``strategy`` on ``frame`` (fast path) and audit every trade."""
+    """Backtest ``strategy`` on ``frame`` and audit every trade.
+
+    ``engine``: ``fast`` (vectorised fast path), ``event`` (bar by bar with the same fill
+    rules: identical trades), or ``trading`` (bar by bar through the paper trading engine:
+    risk sizing, engine exits, one shared cash account).
+    """
     strat = registry.get(strategy)
-    result = run_backtest(frame, strat, params, settings, progress=progress)
-    audit = audit_trades(result, frame)
+    if engine == "fast":
+        result = run_backtest(frame, strat, params, settings, progress=progress)
+        return BacktestJob(result, frame, audit_trades(result, frame))
+    if engine not in ("event", "trading"):
+        raise ConfigError(f"unknown backtest engine {engine!r}: fast, event or trading")
+    mode: Literal["fastpath", "engine"] = "fastpath" if engine == "event" else "engine"
+    result = run_event_backtest(frame, strat, params, settings, mode=mode, progress=progress)
+    shared = engine == "trading"
+    # The trading engine splits positions by partial closes and shares one cash account.
+    audit = audit_trades(result, frame, allow_overlap=shared, shared_cash=shared)
     return BacktestJob(result, frame, audit)
