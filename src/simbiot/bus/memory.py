@@ -17,12 +17,12 @@ from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
 from simbiot.bus import topics
 from simbiot.bus.delivery import BusDelivery
 from simbiot.bus.envelope import Envelope
 from simbiot.bus.port import Delivery
+from simbiot.bus.publishing import EnvelopePublisher
 from simbiot.config.sections import BusSettings
 from simbiot.domain.clock import Clock, LiveClock
 from simbiot.domain.errors import DataError
@@ -62,7 +62,7 @@ class _Stream:
         return self.entries[idx] if 0 <= idx < len(self.entries) else None
 
 
-class MemoryBus:
+class MemoryBus(EnvelopePublisher):
     """Publish/subscribe with consumer groups inside one process."""
 
     def __init__(
@@ -92,27 +92,6 @@ class MemoryBus:
         """How many messages the topic's stream holds now."""
         stream = self._streams.get(topic)
         return 0 if stream is None else len(stream.entries)
-
-    async def publish(
-        self,
-        topic: str,
-        payload: dict[str, Any],
-        *,
-        type: str,
-        version: int = 1,
-        headers: dict[str, str] | None = None,
-    ) -> Envelope:
-        """Publish one message; return its envelope."""
-        envelope = Envelope(
-            topic=topics.validate(topic),
-            type=type,
-            payload=payload,
-            ts_ms=self._clock.now_ms(),
-            version=version,
-            headers=dict(headers or {}),
-        )
-        await self.publish_raw(topic, envelope.encode())
-        return envelope
 
     async def publish_raw(self, topic: str, raw: bytes) -> str:
         """Append already-encoded envelope bytes (a relay's path); return the message id."""

@@ -22,6 +22,7 @@ from simbiot.bus import topics
 from simbiot.bus.delivery import BusDelivery
 from simbiot.bus.envelope import Envelope
 from simbiot.bus.port import Delivery
+from simbiot.bus.publishing import EnvelopePublisher
 from simbiot.cache.redis_support import make_client, redis_errors
 from simbiot.config.sections import BusSettings
 from simbiot.domain.clock import Clock, LiveClock
@@ -41,7 +42,7 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-class RedisStreamsBus:
+class RedisStreamsBus(EnvelopePublisher):
     """Publish/subscribe over Redis Streams consumer groups."""
 
     def __init__(
@@ -76,27 +77,6 @@ class RedisStreamsBus:
         """How many messages the topic's stream holds now (XLEN)."""
         with redis_errors("XLEN"):
             return int(await self._client.xlen(self.stream_key(topic)))
-
-    async def publish(
-        self,
-        topic: str,
-        payload: dict[str, Any],
-        *,
-        type: str,
-        version: int = 1,
-        headers: dict[str, str] | None = None,
-    ) -> Envelope:
-        """Publish one message; return its envelope."""
-        envelope = Envelope(
-            topic=topics.validate(topic),
-            type=type,
-            payload=payload,
-            ts_ms=self._clock.now_ms(),
-            version=version,
-            headers=dict(headers or {}),
-        )
-        await self.publish_raw(topic, envelope.encode())
-        return envelope
 
     async def publish_raw(self, topic: str, raw: bytes) -> str:
         """Append already-encoded envelope bytes (a relay's path); return the entry id."""
