@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from simbiot.config import Settings
 from simbiot.domain.clock import Clock, LiveClock
 from simbiot.exchange.simulator import SimulatorConfig, SimulatorServer, parse_faults
+from simbiot.services.overrides import with_exchange_url
 
 __all__ = ["EmbeddedMarket", "VenueClock", "embedded_market", "needs_simulator"]
 
@@ -60,17 +61,14 @@ def needs_simulator(settings: Settings) -> bool:
 
 
 def _pointed_at(settings: Settings, base_url: str) -> Settings:
-    exchanges = settings.exchanges
-    venue = exchanges.default
+    venue = settings.exchanges.default
     url = base_url + ("/binance" if venue == "binance" else "")
-    patched = exchanges.venues[venue].model_copy(update={"base_url": url})
-    new_exchanges = exchanges.model_copy(update={"venues": {**exchanges.venues, venue: patched}})
-    update: dict[str, object] = {"exchanges": new_exchanges}
-    if settings.coingecko.enabled:
-        # The simulator serves a CoinGecko look-alike for its own coins.
-        cg = settings.coingecko.model_copy(update={"base_url": base_url + "/coingecko"})
-        update["coingecko"] = cg
-    return settings.model_copy(update=update)
+    settings = with_exchange_url(settings, venue, url)
+    if not settings.coingecko.enabled:
+        return settings
+    # The simulator serves a CoinGecko look-alike for its own coins.
+    cg = settings.coingecko.model_copy(update={"base_url": base_url + "/coingecko"})
+    return settings.model_copy(update={"coingecko": cg})
 
 
 @asynccontextmanager
