@@ -19,7 +19,7 @@ import pandas as pd
 from simbiot.analysis.features import FeatureParams, FeatureSet, compute_features
 from simbiot.analysis.indicators import compute_indicators, frame_digest
 from simbiot.domain.frame import MarketFrame
-from simbiot.learning.labels import forward_return, triple_barrier
+from simbiot.learning.labels import forward_return, forward_volatility, triple_barrier
 
 __all__ = [
     "Dataset",
@@ -62,6 +62,7 @@ class Dataset:
     x: FloatArray  # (rows, features)
     y_class: FloatArray  # triple-barrier outcome, 0/1
     y_return: FloatArray  # forward log return
+    y_vol: FloatArray  # forward per-bar volatility (NaN where too few returns are known)
     row: IntArray  # symbol index of each row
     t: IntArray  # candle index of each row
     horizon: int
@@ -82,10 +83,22 @@ class Dataset:
             self.x[mask],
             self.y_class[mask],
             self.y_return[mask],
+            self.y_vol[mask],
             self.row[mask],
             self.t[mask],
             self.horizon,
         )
+
+    def target(self, name: str) -> FloatArray:
+        """The label column ``name``: ``class`` (0/1), ``return`` or ``volatility``."""
+        columns = {"class": self.y_class, "return": self.y_return, "volatility": self.y_vol}
+        if name not in columns:
+            raise ValueError(f"unknown target {name!r}; known: {', '.join(columns)}")
+        return columns[name]
+
+    def labelled(self, name: str) -> Dataset:
+        """The rows whose ``name`` label is known (finite)."""
+        return self.subset(np.isfinite(self.target(name)))
 
     def known_at(self, cutoff: int) -> Dataset:
         """Rows whose label is fully known at candle ``cutoff`` (label_end <= cutoff)."""
@@ -122,6 +135,12 @@ def build_dataset(frame: MarketFrame, spec: DatasetSpec) -> Dataset:
     close = np.ascontiguousarray(frame.close, dtype=np.float64)
     vol = per_bar_volatility(close, spec.vol_window)
     y_ret = forward_return(close, spec.horizon)
+    # A one-bar horizon has no spread to measure: its volatility label stays unknown.
+    y_vol = (
+        forward_volatility(close, spec.horizon)
+        if spec.horizon >= 2
+        else np.full(close.shape, np.nan)
+    )
     y_cls = triple_barrier(close, frame.high, frame.low, vol, spec.horizon, spec.barrier_width)
     ok = np.isfinite(y_ret) & np.isfinite(y_cls)
     rows, ts = np.nonzero(ok)
@@ -132,6 +151,7 @@ def build_dataset(frame: MarketFrame, spec: DatasetSpec) -> Dataset:
         x,
         y_cls[rows, ts],
         y_ret[rows, ts],
+        y_vol[rows, ts],
         rows.astype(np.int64),
         ts.astype(np.int64),
         spec.horizon,
@@ -171,6 +191,7 @@ class DatasetCache:
             x=data.x,
             y_class=data.y_class,
             y_return=data.y_return,
+            y_vol=data.y_vol,
             row=data.row,
             t=data.t,
         )
@@ -185,6 +206,7 @@ class DatasetCache:
                 z["x"],
                 z["y_class"],
                 z["y_return"],
+                z["y_vol"],
                 z["row"],
                 z["t"],
                 spec.horizon,

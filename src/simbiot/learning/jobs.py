@@ -25,8 +25,14 @@ def challenge_job(
     training: TrainingSpec,
     trainer: BackgroundTrainer,
     holdout_bars: int,
+    target: str | None = None,
 ) -> TrainFn:
-    """Return the coroutine function that builds one challenger from the newest data."""
+    """Return the coroutine function that builds one challenger from the newest data.
+
+    ``target`` is the dataset label learnt (default: ``class`` for a classifier, ``return``
+    for a regressor); rows without that label are left out.
+    """
+    label = target or ("class" if training.kind == "classifier" else "return")
 
     async def run() -> Challenge:
         # Loading and feature building are blocking numpy work: keep them off the loop.
@@ -34,15 +40,15 @@ def challenge_job(
         n = frame.shape[1]
         if n <= holdout_bars + spec.horizon:
             raise ValueError(f"{n} candles cannot hold a {holdout_bars}-bar holdout")
-        data, digest = await asyncio.to_thread(cache.load_or_build, frame, spec)
+        full, digest = await asyncio.to_thread(cache.load_or_build, frame, spec)
+        data = full.labelled(label)
         cut = n - holdout_bars
         train = data.known_at(cut - 1)
         hold = data.subset(data.t >= cut)
-        y = train.y_class if training.kind == "classifier" else train.y_return
         trained = await trainer.train(
-            TrainingInput(train.names, train.x, y, train.t, train.horizon), training
+            TrainingInput(train.names, train.x, train.target(label), train.t, train.horizon),
+            training,
         )
-        y_hold = hold.y_class if training.kind == "classifier" else hold.y_return
-        return Challenge(trained, digest, hold.x, y_hold)
+        return Challenge(trained, digest, hold.x, hold.target(label))
 
     return run

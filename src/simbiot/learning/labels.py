@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
-__all__ = ["Labels", "forward_return", "triple_barrier"]
+__all__ = ["Labels", "forward_return", "forward_volatility", "triple_barrier"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -33,6 +34,27 @@ def forward_return(close: FloatArray, horizon: int) -> FloatArray:
     with np.errstate(all="ignore"):
         out[:, :-horizon] = np.log(close[:, horizon:] / close[:, :-horizon])
     out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def forward_volatility(close: FloatArray, horizon: int) -> FloatArray:
+    """Return the standard deviation of the 1-bar log returns of candles t+1 .. t+horizon.
+
+    Per-bar units, like the trailing volatility the barriers use, so a model's forecast
+    compares directly with the volatility known at t. NaN for the last ``horizon`` candles
+    and where fewer than half the returns of the window are known.
+    """
+    if horizon < 2:
+        raise ValueError(f"a volatility horizon needs >= 2 bars, got {horizon}")
+    with np.errstate(all="ignore"):
+        r = np.full(close.shape, np.nan)
+        r[:, 1:] = np.log(close[:, 1:] / close[:, :-1])
+    r[~np.isfinite(r)] = np.nan
+    # Rolling std ending at t + horizon covers returns t+1 .. t+horizon (symbols as columns).
+    rolled = pd.DataFrame(r.T).rolling(horizon, min_periods=max(2, horizon // 2)).std()
+    trailing = rolled.to_numpy().T
+    out = np.full(close.shape, np.nan)
+    out[:, :-horizon] = trailing[:, horizon:]
     return out
 
 

@@ -3,14 +3,17 @@
 One cycle for one model name:
 
 1. No champion yet: train one and promote it (``bootstrap``).
-2. Too few live outcomes: do nothing (``none``).
-3. The champion was promoted within the probation window and its live hit rate fell below
-   validation by more than the allowed drop: restore the previous champion (``rollback``).
-4. Otherwise a trigger starts a retrain: quality decay (hit-rate drop or calibration error),
-   drift (a feature's PSI over the limit) or schedule (the champion is too old).
-5. The challenger and the champion are scored on the same held-out recent rows; the
-   challenger is promoted only when its AUC beats the champion's by ``min_improvement``,
-   else it is rejected and the champion kept.
+2. The champion was promoted within the probation window, there are enough live outcomes
+   and its live hit rate fell below validation by more than the allowed drop: restore the
+   previous champion (``rollback``).
+3. Otherwise a trigger starts a retrain: quality decay (hit-rate drop or calibration error,
+   judged only with ``min_live_rows`` outcomes), drift (a feature's PSI over the limit, on
+   the recent market's feature rows) or schedule (the champion is too old).
+4. The challenger and the champion are scored on the same held-out recent rows (AUC for a
+   classifier, the information coefficient for a regressor); the challenger is promoted
+   only when it beats the champion by ``min_improvement``, else it is rejected and the
+   champion kept.
+5. No trigger: nothing changes (``none``).
 
 Every decision is written to ``learning_decisions`` with its evidence.
 """
@@ -34,18 +37,40 @@ from simbiot.learning.registry import ModelRegistry, ModelVersion
 from simbiot.learning.training import LoadedModel, TrainedModel
 from simbiot.storage.repositories import models as repo
 
-__all__ = ["Challenge", "LiveOutcomes", "RetrainingManager", "Verdict"]
+__all__ = [
+    "Challenge",
+    "LiveOutcomes",
+    "RetrainingManager",
+    "Verdict",
+    "holdout_metric",
+    "holdout_score",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
 class LiveOutcomes:
-    """Paper/live results of the champion: predicted p, realised 0/1 y, feature rows x."""
+    """Paper/live results of the champion: predicted p, realised 0/1 y, feature rows x.
+
+    ``recent`` holds feature rows of the recent market (every symbol, not only traded ones)
+    for the drift check; None means the traded rows ``x`` stand for the market.
+    """
 
     p: FloatArray
     y: FloatArray
     x: FloatArray
+    recent: FloatArray | None = None
+
+    @property
+    def drift_rows(self) -> FloatArray:
+        """The feature rows drift is measured on."""
+        return self.recent if self.recent is not None else self.x
+
+    @staticmethod
+    def empty(features: int, recent: FloatArray | None = None) -> LiveOutcomes:
+        """No outcomes yet (optionally with recent market rows for drift)."""
+        return LiveOutcomes(np.empty(0), np.empty(0), np.empty((0, features)), recent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +96,23 @@ class Verdict:
     version: int | None = None
 
 
-def _holdout_auc(model: LoadedModel, x: FloatArray, y: FloatArray) -> float | None:
-    q = classifier_quality(y, model.predict(x))
-    return q.auc
+def holdout_metric(kind: str) -> str:
+    """Name of the out-of-sample score champion and challenger are compared on."""
+    return "auc" if kind == "classifier" else "ic"
+
+
+def holdout_score(model: LoadedModel, x: FloatArray, y: FloatArray) -> float | None:
+    """AUC of a classifier, or information coefficient (correlation of prediction and
+    outcome) of a regressor, on held-out rows; None when it cannot be computed."""
+    if len(y) == 0:
+        return None
+    pred = model.predict(x)
+    if model.kind == "classifier":
+        return classifier_quality(y, pred).auc
+    ok = np.isfinite(y) & np.isfinite(pred)
+    if ok.sum() < 3 or np.std(y[ok]) == 0 or np.std(pred[ok]) == 0:
+        return None
+    return float(np.corrcoef(y[ok], pred[ok])[0, 1])
 
 
 class RetrainingManager:
@@ -114,15 +153,14 @@ class RetrainingManager:
             champion = await self._registry.get(self._name)
         except NotFound:
             return await self._bootstrap()
-        if len(live.y) < self._s.min_live_rows:
-            return Verdict(
-                "none",
-                f"{len(live.y)} live outcomes, {self._s.min_live_rows} needed",
-                {"rows": len(live.y)},
-                champion.version,
-            )
-        report = quality_report(champion.metrics, live.y, live.p, live.x, champion.features)
-        evidence: dict[str, Any] = {"quality": report.to_json(), "champion": champion.version}
+        enough = len(live.y) >= self._s.min_live_rows
+        y, p = (live.y, live.p) if enough else (np.empty(0), np.empty(0))
+        report = quality_report(champion.metrics, y, p, live.drift_rows, champion.features)
+        evidence: dict[str, Any] = {
+            "quality": report.to_json(),
+            "champion": champion.version,
+            "live_rows": len(live.y),
+        }
         drop = report.hit_rate_drop
         if self._in_probation(champion) and drop is not None and drop > self._s.max_hit_rate_drop:
             try:
@@ -138,8 +176,13 @@ class RetrainingManager:
             )
         trigger = self._trigger(champion, report)
         if trigger is None:
+            quality = (
+                "quality"
+                if enough
+                else f"{len(live.y)} live outcomes, {self._s.min_live_rows} needed for quality;"
+            )
             return Verdict(
-                "none", "quality, drift and age within limits", evidence, champion.version
+                "none", f"{quality} drift and age within limits", evidence, champion.version
             )
         return await self._challenge(champion, trigger, evidence)
 
@@ -188,18 +231,20 @@ class RetrainingManager:
         trained = challenge.trained
         cand_model = LoadedModel(trained.kind, trained.names, trained.booster)
         x, y = challenge.holdout_x, challenge.holdout_y
-        champ_auc = _holdout_auc(champ_model, x, y)
-        cand_auc = _holdout_auc(cand_model, x, y)
+        metric = holdout_metric(trained.kind)
+        champ_score = holdout_score(champ_model, x, y)
+        cand_score = holdout_score(cand_model, x, y)
         evidence = {
             **evidence,
             "trigger": trigger,
             "holdout_rows": len(y),
-            "champion_auc": champ_auc,
-            "challenger_auc": cand_auc,
+            "metric": metric,
+            f"champion_{metric}": champ_score,
+            f"challenger_{metric}": cand_score,
             "challenger": cand.version,
         }
-        better = cand_auc is not None and (
-            champ_auc is None or cand_auc >= champ_auc + self._s.min_improvement
+        better = cand_score is not None and (
+            champ_score is None or cand_score >= champ_score + self._s.min_improvement
         )
         if better:
             await self._registry.promote(self._name, cand.version, at=self._clock.now())

@@ -55,6 +55,32 @@ class LearningSettings(FrozenModel):
     # After a promotion, a live hit-rate drop past max_hit_rate_drop within this many
     # seconds rolls the promotion back (3 days).
     probation_s: int = Field(259_200, ge=60)
+    # Run the learner (retraining cycles in the background) beside `simbiot run`'s trading.
+    learner_enabled: bool = True
+    # Seconds between learner cycles (each checks decay, drift and age of every model).
+    learner_interval_s: float = Field(3_600.0, ge=1)
+    # Newest candles the learner builds its training and holdout rows from.
+    learner_window: int = Field(3_000, ge=200)
+    # Models the learner keeps trained: trend (classifier), potential and volatility
+    # (regressors); see simbiot.learning.roles.
+    learner_models: tuple[str, ...] = ("trend", "potential", "volatility")
+    # Closed trades' recorded entries read per learner cycle to measure live quality.
+    live_outcome_rows: int = Field(5_000, ge=10)
+    # Champion models vote in the X-ray (trend A4, potential A7), the blacklist (S4),
+    # sizing (R1) and stops (R3); each falls back to the rule-based default without one.
+    models_in_pipeline: bool = True
+    # Probability above which the ML trend detector says up (below 1 - band: down).
+    detector_band: float = Field(0.6, gt=0.5, lt=1)
+    # Share of symbols flagged high_potential by the potential model (A7).
+    potential_top_share: float = Field(0.1, gt=0, le=1)
+    # Smallest ML size multiplier (R1: conviction × expected calm, clipped).
+    size_floor: float = Field(0.25, gt=0, le=1)
+    # Largest ML size multiplier (R1).
+    size_cap: float = Field(1.5, ge=1, le=5)
+    # Tightest ML stop multiplier (R3: predicted over realised volatility, clipped).
+    stop_low: float = Field(0.75, gt=0, le=1)
+    # Widest ML stop multiplier (R3).
+    stop_high: float = Field(2.0, ge=1, le=10)
 
 
 class OptimizeSettings(FrozenModel):

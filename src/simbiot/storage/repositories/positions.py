@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from simbiot.domain.errors import Conflict, NotFound
@@ -15,7 +15,16 @@ from simbiot.storage.errors import savepoint, translated
 from simbiot.storage.repositories import bots
 from simbiot.storage.tables import PositionRow
 
-__all__ = ["UPDATABLE", "close", "get", "list_open", "open_position", "update_levels"]
+__all__ = [
+    "UPDATABLE",
+    "close",
+    "get",
+    "last_id",
+    "list_closed_after",
+    "list_open",
+    "open_position",
+    "update_levels",
+]
 
 UPDATABLE = frozenset(
     {"amount", "stop_price", "take_profit", "trail_pct", "best_price", "realized_pnl"}
@@ -84,6 +93,32 @@ async def list_open(
         query = query.where(PositionRow.bot_id == bot_id)
     async with translated("list positions"):
         result = await session.scalars(query.order_by(PositionRow.id))
+        return result.all()
+
+
+async def last_id(session: AsyncSession) -> int:
+    """Return the id of the newest position (0 when there is none)."""
+    async with translated("read the newest position id"):
+        value = await session.scalar(select(func.max(PositionRow.id)))
+        return int(value or 0)
+
+
+async def list_closed_after(
+    session: AsyncSession, *, after_id: int, limit: int = 10_000
+) -> Sequence[PositionRow]:
+    """Return closed bot positions with an id above ``after_id``, oldest first."""
+    query = (
+        select(PositionRow)
+        .where(
+            PositionRow.id > after_id,
+            PositionRow.status == "closed",
+            PositionRow.bot_id.is_not(None),
+        )
+        .order_by(PositionRow.id)
+        .limit(limit)
+    )
+    async with translated("list closed positions"):
+        result = await session.scalars(query)
         return result.all()
 
 
