@@ -17,6 +17,7 @@ from simbiot.cli import (
     db_cmd,
     demo_cmd,
     run_cmd,
+    serve_cmd,
     signals_cmd,
     sim_cmd,
     strategies_cmd,
@@ -38,6 +39,7 @@ _GROUPS = (
     backtest_cmd,
     learning_cli,
     run_cmd,
+    serve_cmd,
     demo_cmd,
 )
 

@@ -8,8 +8,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from simbiot.config.sections import (
     AnalysisSettings,
+    ApiSettings,
     AppSettings,
     BacktestSettings,
+    BillingSettings,
     BusSettings,
     CacheSettings,
     CoinGeckoSettings,
@@ -63,6 +65,8 @@ class Settings(BaseSettings):
     learning: LearningSettings = LearningSettings()
     optimize: OptimizeSettings = OptimizeSettings()
     run: RunSettings = RunSettings()
+    api: ApiSettings = ApiSettings()
+    billing: BillingSettings = BillingSettings()
 
     def path(self, relative: Path) -> Path:
         """Resolve ``relative`` under ``app.data_dir`` (absolute paths pass through)."""

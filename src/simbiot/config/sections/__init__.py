@@ -19,6 +19,12 @@ from simbiot.config.sections.infra import (
     SecuritySettings,
 )
 from simbiot.config.sections.learning import LearningSettings, OptimizeSettings
+from simbiot.config.sections.platform import (
+    ApiSettings,
+    BillingSettings,
+    EntitlementSettings,
+    PlanSettings,
+)
 from simbiot.config.sections.trading import (
     BacktestSettings,
     DemoUserSettings,
@@ -38,8 +44,10 @@ from simbiot.config.sections.venues import (
 
 __all__ = [
     "AnalysisSettings",
+    "ApiSettings",
     "AppSettings",
     "BacktestSettings",
+    "BillingSettings",
     "BusSettings",
     "CacheSettings",
     "CacheTTLSettings",
@@ -47,6 +55,7 @@ __all__ = [
     "DataSettings",
     "DatabaseSettings",
     "DemoUserSettings",
+    "EntitlementSettings",
     "ExchangeSettings",
     "ExchangesSettings",
     "FrozenModel",
@@ -55,6 +64,7 @@ __all__ = [
     "MetricsSettings",
     "NotifySettings",
     "OptimizeSettings",
+    "PlanSettings",
     "RateLimitSettings",
     "RetrySettings",
     "RiskSettings",

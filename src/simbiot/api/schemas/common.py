@@ -1,0 +1,42 @@
+"""Schema bases: requests reject unknown fields and non-finite numbers; pages and errors."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["ErrorDetail", "ErrorOut", "Page", "RequestModel", "ResponseModel"]
+
+T = TypeVar("T")
+
+
+class RequestModel(BaseModel):
+    """Base of every request body: unknown fields, NaN and Infinity are refused."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+
+
+class ResponseModel(BaseModel):
+    """Base of every response body; built from rows or domain objects by attribute."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(ResponseModel, Generic[T]):
+    """A page of a list; pass ``next_cursor`` as ``after`` to get the next one."""
+
+    items: list[T]
+    next_cursor: int | None = Field(None, description="None when this is the last page")
+
+
+class ErrorDetail(ResponseModel):
+    code: str = Field(description="Machine-readable error code")
+    message: str = Field(description="Human-readable explanation")
+    details: Any = None
+
+
+class ErrorOut(ResponseModel):
+    """The body of every error answer."""
+
+    error: ErrorDetail
