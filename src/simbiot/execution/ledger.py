@@ -3,6 +3,9 @@
 A venue report updates the order row, books each new trade once (unique trade id) and
 moves the position by exactly the trades that were new, all in the same transaction: a
 report seen twice, or replayed after a restart, changes nothing the second time.
+
+Times come from the injected :class:`Clock` (order rows) and from the trades themselves
+(fills, position open and close), so a replay on a simulated clock writes simulated times.
 """
 
 from __future__ import annotations
@@ -11,16 +14,17 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from simbiot.domain.clock import Clock, LiveClock
 from simbiot.domain.errors import NotFound
 from simbiot.execution.model import ExecutionResult, OrderKey, OrderRequest, PositionLevels
 from simbiot.execution.positions import FillFacts, apply_fill, find_open
 from simbiot.execution.state import IN_FLIGHT, OrderState, transition
+from simbiot.storage.clock import from_ms
 from simbiot.storage.database import Database
 from simbiot.storage.errors import translated
 from simbiot.storage.repositories import fills, orders, positions
@@ -80,10 +84,17 @@ def _walk(current: OrderState, target: OrderState) -> None:
 
 
 class Ledger:
-    """Orders, fills and positions of every user, through the storage repositories."""
+    """Orders, fills and positions of every user, through the storage repositories.
 
-    def __init__(self, db: Database, *, serialize: bool | None = None) -> None:
+    ``clock`` stamps order rows (created, updated, a dust position closed); the running
+    system passes its clock, a replay its simulated one; the default is the wall clock.
+    """
+
+    def __init__(
+        self, db: Database, *, serialize: bool | None = None, clock: Clock | None = None
+    ) -> None:
         self._db = db
+        self._clock: Clock = clock or LiveClock()
         if serialize is None:
             serialize = db.engine.dialect.name == "sqlite"
         # SQLite has one writer and every transaction begins IMMEDIATE: queueing here costs
@@ -122,6 +133,7 @@ class Ledger:
             amount=request.amount,
             price=request.price,
             status=status.value,
+            created_at=self._clock.now(),
         )
 
     async def get(self, key: OrderKey) -> OrderRow:
@@ -146,8 +158,8 @@ class Ledger:
             _walk(OrderState(row.status), state)
             return await self._update(session, key, state, reason=reason)
 
-    @staticmethod
     async def _update(
+        self,
         session: AsyncSession,
         key: OrderKey,
         state: OrderState,
@@ -169,6 +181,7 @@ class Ledger:
             fee=r.fee,
             fee_currency=r.fee_currency,
             reason=reason if reason is not None else r.reason,
+            at=self._clock.now(),
         )
 
     async def apply(
@@ -229,6 +242,7 @@ class Ledger:
     ) -> int:
         booked = 0
         for t in trades:
+            when = from_ms(t.ts_ms)
             new = await fills.book(
                 session,
                 user_id=row.user_id,
@@ -236,14 +250,13 @@ class Ledger:
                 trade_id=t.trade_id,
                 price=t.price,
                 amount=t.amount,
-                ts=datetime.fromtimestamp(t.ts_ms / 1000, tz=UTC),
+                ts=when,
                 fee=t.fee,
                 fee_currency=t.fee_currency,
             )
             if new:  # the position moves only by trades not booked before
-                await apply_fill(
-                    session, row, FillFacts(t.price, t.amount, t.fee, t.fee_currency), levels
-                )
+                facts = FillFacts(t.price, t.amount, t.fee, t.fee_currency, when)
+                await apply_fill(session, row, facts, levels)
                 booked += 1
         return booked
 
@@ -311,6 +324,7 @@ class Ledger:
                 position_id=position.id,
                 expected_version=position.version,
                 realized_pnl=position.realized_pnl,
+                closed_at=self._clock.now(),
             )
 
     async def exists(self, key: OrderKey) -> bool:

@@ -1,8 +1,14 @@
-"""Position bookkeeping of one fill, inside the caller's transaction (long positions)."""
+"""Position bookkeeping of one fill, inside the caller's transaction (long positions).
+
+A position opens and closes at the time of the fill that opened or closed it (the
+venue's trade time, or the paper executor's clock), never at the wall clock of the
+process booking it: a replay on a simulated clock gets the replay's times.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
@@ -21,17 +27,26 @@ ZERO = Decimal(0)
 
 
 class FillFacts:
-    """One booked fill: price, amount, fee and its currency."""
+    """One booked fill: price, amount, fee and its currency, and when it happened.
 
-    __slots__ = ("amount", "fee", "fee_currency", "price")
+    ``ts`` None falls back to the wall clock (the repositories' default).
+    """
+
+    __slots__ = ("amount", "fee", "fee_currency", "price", "ts")
 
     def __init__(
-        self, price: Decimal, amount: Decimal, fee: Decimal, fee_currency: str | None
+        self,
+        price: Decimal,
+        amount: Decimal,
+        fee: Decimal,
+        fee_currency: str | None,
+        ts: datetime | None = None,
     ) -> None:
         self.price = price
         self.amount = amount
         self.fee = fee
         self.fee_currency = fee_currency
+        self.ts = ts
 
 
 async def find_open(
@@ -113,6 +128,7 @@ async def apply_fill(
                 stop_price=lv.stop_price,
                 take_profit=lv.take_profit,
                 trail_pct=lv.trail_pct,
+                opened_at=fill.ts,
             )
             if fee_quote:
                 opened.realized_pnl = -fee_quote
@@ -135,6 +151,7 @@ async def apply_fill(
             position_id=row.id,
             expected_version=row.version,
             realized_pnl=pnl,
+            closed_at=fill.ts,
         )
         return
     await positions.update_levels(

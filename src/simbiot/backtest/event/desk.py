@@ -116,7 +116,7 @@ async def open_desk(
     ref = orders.paper_account_ref(bot.id)
     sub = Subscription(user.id, config, max_slots=engine.max_slots, capital=capital)
     account = UserAccount(user.id, bot.id, exchange, ref, sub, paper=True)
-    ledger = Ledger(db)
+    ledger = Ledger(db, clock=clock)
     prices = StaticPrices()
     paper_balances = PaperBalances(ledger, lambda _user, _ref: capital)
     paper = PaperExecutor(ledger, prices, clock, trading, paper_balances)

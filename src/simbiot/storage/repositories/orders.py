@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
@@ -50,10 +51,15 @@ async def create(
     amount: Decimal,
     price: Decimal | None = None,
     status: str = "new",
+    created_at: datetime | None = None,
 ) -> OrderRow:
-    """Record an order before sending it; a client id used before raises ``Conflict``."""
+    """Record an order before sending it; a client id used before raises ``Conflict``.
+
+    ``created_at`` (default: the wall clock) is the caller's clock time when it has one.
+    """
     if bot_id is not None:  # another user's bot must not receive this order
         await bots.get(session, user_id=user_id, bot_id=bot_id)
+    when = created_at or utcnow()
     values = {
         "user_id": user_id,
         "bot_id": bot_id,
@@ -68,6 +74,8 @@ async def create(
         "filled": Decimal(0),
         "fee": Decimal(0),
         "status": status,
+        "created_at": when,
+        "updated_at": when,
     }
     statement = insert_ignoring_conflict(
         session, OrderRow, values, ("exchange", "account_ref", "client_order_id")
@@ -122,9 +130,13 @@ async def update_by_client_id(
     fee: Decimal | None = None,
     fee_currency: str | None = None,
     reason: str | None = None,
+    at: datetime | None = None,
 ) -> OrderRow:
-    """Apply what the venue reported; fields left as None keep their stored value."""
-    changes: dict[str, object] = {"status": status, "updated_at": utcnow()}
+    """Apply what the venue reported; fields left as None keep their stored value.
+
+    ``at`` (default: the wall clock) is the time of the change on the caller's clock.
+    """
+    changes: dict[str, object] = {"status": status, "updated_at": at or utcnow()}
     optional = {
         "exchange_order_id": exchange_order_id,
         "filled": filled,
