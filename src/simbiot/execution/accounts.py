@@ -48,6 +48,9 @@ class MarketContext:
     atr: Mapping[str, float] = field(default_factory=dict)  # per symbol, in price units
     # Latest quote volume over its usual level, per symbol (liquidity alerts).
     liquidity_ratio: Mapping[str, float] = field(default_factory=dict)
+    # Model multipliers per symbol (absent: 1): position size (R1) and stop distance (R3).
+    size_scale: Mapping[str, float] = field(default_factory=dict)
+    stop_scale: Mapping[str, float] = field(default_factory=dict)
 
     def volatility(self, symbol: str) -> float:
         """ATR as a share of price (0 when unknown)."""

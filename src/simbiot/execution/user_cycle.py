@@ -247,14 +247,18 @@ class UserCycle:
                 ZERO,
             )
         atr = ctx.atr.get(s.symbol) or float(price) * self._risk.target_volatility
-        levels = initial_levels(price, atr, ctx.regime, self._risk)
+        levels = initial_levels(
+            price, atr, ctx.regime, self._risk, stop_scale=ctx.stop_scale.get(s.symbol, 1.0)
+        )
         sized = size_entry(
             market=market,
             price=price,
             stop_price=levels.stop_price,
             equity=state.equity,
             free=budget,
-            conditions=Conditions(ctx.regime, ctx.volatility(s.symbol)),
+            conditions=Conditions(
+                ctx.regime, ctx.volatility(s.symbol), ctx.size_scale.get(s.symbol, 1.0)
+            ),
             settings=self._risk,
         )
         if isinstance(sized, Skip):

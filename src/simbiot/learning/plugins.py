@@ -18,7 +18,16 @@ from simbiot.domain.frame import MarketFrame
 from simbiot.learning.inference import Predictions, feature_rows
 from simbiot.learning.training import LoadedModel
 
-__all__ = ["ModelBlacklistScorer", "ModelDetector", "potential_scores"]
+__all__ = [
+    "ModelBlacklistScorer",
+    "ModelDetector",
+    "potential_scores",
+    "potential_verdict",
+    "probability_verdict",
+]
+
+TREND_LABELS = ("neutral", "up", "down")
+POTENTIAL_LABELS = ("none", "high_potential", "low_potential")
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -31,7 +40,7 @@ class ModelDetector:
     the ML trend checker (A4); trained on a pattern label, the pattern detector (A5).
     """
 
-    labels = ("neutral", "up", "down")
+    labels = TREND_LABELS
 
     def __init__(self, name: str, model: LoadedModel, band: float = 0.6) -> None:
         if not 0.5 < band < 1:
@@ -54,18 +63,40 @@ class ModelDetector:
         self, frame: MarketFrame, ind: IndicatorBank, feats: FeatureView | None
     ) -> DetectorResult:
         """Predict every symbol's newest candle in one batch."""
-        n = frame.shape[0]
         if feats is None:
             raise ValueError(f"{self._name} needs the feature set")
         p = self._model.predict(feature_rows(feats, self._model.names))
         p[~np.isfinite(frame.close[:, -1])] = np.nan
-        known = np.isfinite(p)
-        score = np.where(known, 2.0 * p - 1.0, 0.0)
-        label = np.zeros(n, dtype=np.int64)
-        label[known & (p >= self._band)] = 1
-        label[known & (p <= 1.0 - self._band)] = 2
-        confident = np.abs(score) >= 2.0 * self._band - 1.0
-        return DetectorResult(self._name, self.labels, label, score, {"confident": confident})
+        return probability_verdict(self._name, p, self._band)
+
+
+def probability_verdict(name: str, p: FloatArray, band: float) -> DetectorResult:
+    """Detector verdict of win probabilities ``p`` (NaN: unknown): score 2p - 1, ``up``
+    at or above ``band``, ``down`` at or below 1 - band, flag ``confident`` past either."""
+    known = np.isfinite(p)
+    score = np.where(known, 2.0 * p - 1.0, 0.0)
+    label = np.zeros(len(p), dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        label[known & (p >= band)] = 1
+        label[known & (p <= 1.0 - band)] = 2
+    confident = known & (np.abs(score) >= 2.0 * band - 1.0 - 1e-12)
+    return DetectorResult(name, TREND_LABELS, label, score, {"confident": confident})
+
+
+def potential_verdict(name: str, ranks: FloatArray, top_share: float) -> DetectorResult:
+    """Detector verdict of potential percentile ranks (A7): score 2r - 1; the top
+    ``top_share`` is ``high_potential`` (also a flag), the bottom share ``low_potential``."""
+    if not 0 < top_share <= 1:
+        raise ValueError("top_share must be in (0, 1]")
+    known = np.isfinite(ranks)
+    score = np.where(known, 2.0 * ranks - 1.0, 0.0)
+    label = np.zeros(len(ranks), dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        high = known & (ranks > 1.0 - top_share)
+        low = known & ~high & (ranks <= top_share)
+    label[high] = 1
+    label[low] = 2
+    return DetectorResult(name, POTENTIAL_LABELS, label, score, {"high_potential": high})
 
 
 def potential_scores(

@@ -9,6 +9,7 @@ touches both the stop and the target, the worse outcome is assumed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -101,19 +102,33 @@ class ExitPlan:
 
 
 def initial_levels(
-    entry_price: Decimal, atr: float, regime: str, settings: RiskSettings
+    entry_price: Decimal,
+    atr: float,
+    regime: str,
+    settings: RiskSettings,
+    *,
+    stop_scale: float = 1.0,
 ) -> ExitLevels:
-    """Return stop, take-profit and trailing distance for an entry, from ATR and regime."""
+    """Return stop, take-profit and trailing distance for an entry, from ATR and regime.
+
+    ``stop_scale`` is the model's stop multiplier (R3): it widens or tightens the stop,
+    and with it the target and the trail; non-finite or non-positive values count as 1.
+    """
     if entry_price <= 0 or not atr > 0:
         raise ValueError("entry price and ATR must be positive")
-    widen = decimal_of(settings.regime_stop_scale.get(regime, 1.0))
+    if not (math.isfinite(stop_scale) and stop_scale > 0):
+        stop_scale = 1.0
+    widen = decimal_of(settings.regime_stop_scale.get(regime, 1.0)) * decimal_of(stop_scale)
     distance = decimal_of(settings.stop_atr) * decimal_of(atr) * widen
     # A stop at or below zero protects nothing: keep it within the price.
     distance = min(distance, entry_price * Decimal("0.95"))
     return ExitLevels(
         stop_price=entry_price - distance,
         take_profit=entry_price + decimal_of(settings.take_profit_r) * distance,
-        trail_pct=min(decimal_of(settings.trail_atr) * decimal_of(atr) / entry_price, ONE / 2),
+        trail_pct=min(
+            decimal_of(settings.trail_atr) * decimal_of(atr) * decimal_of(stop_scale) / entry_price,
+            ONE / 2,
+        ),
         risk_per_unit=distance,
     )
 

@@ -22,6 +22,7 @@ __all__ = [
     "Sized",
     "Skip",
     "decimal_of",
+    "model_scale",
     "regime_scale",
     "round_down",
     "round_price",
@@ -35,10 +36,17 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True, slots=True)
 class Conditions:
-    """The market around a symbol: regime name and per-bar ATR as a share of price."""
+    """The market around a symbol: regime name, per-bar ATR as a share of price, and the
+    model's size multiplier (R1: 1 = no opinion)."""
 
     regime: str = "sideways"
     volatility: float = 0.0  # 0 or not finite: unknown, no volatility scaling
+    model_scale: float = 1.0
+
+
+def model_scale(value: float) -> float:
+    """A model's size multiplier as used: non-finite or negative values count as 1."""
+    return value if math.isfinite(value) and value >= 0 else 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +146,9 @@ def size_entry(
     if scale <= 0:
         return Skip(Reason.REGIME_BLOCKED, f"no entries in a {conditions.regime} market")
     scale *= volatility_scale(conditions.volatility, settings)
+    scale *= model_scale(conditions.model_scale)
+    if scale <= 0:
+        return Skip(Reason.REGIME_BLOCKED, f"no entries: the model scales {market.symbol} to 0")
     risk_budget = equity * decimal_of(settings.risk_per_trade) * decimal_of(scale)
     amount = risk_budget / (price - stop_price)
     amount = min(amount, equity * decimal_of(settings.max_position_fraction) / price)

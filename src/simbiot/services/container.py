@@ -40,8 +40,13 @@ from simbiot.exchange.throttle.memory import MemoryRateLimiter
 from simbiot.exchange.throttle.redis import RedisRateLimiter
 from simbiot.observability.http import MetricsServer
 from simbiot.observability.metrics import Metrics
+from simbiot.learning.datasets import DatasetSpec
+from simbiot.learning.registry import ModelRegistry
+from simbiot.learning.roles import ROLES
 from simbiot.security.secrets import CredentialCipher
 from simbiot.services.credentials import StoredCredentials
+from simbiot.services.ml_detectors import pipeline_detectors
+from simbiot.services.ml_models import ChampionSet, CyclePredictor
 from simbiot.signals import (
     Blacklist,
     IndicatorCache,
@@ -82,6 +87,7 @@ class Container:
         self._metadata: dict[str, MarketMetadata] = {}
         self._coingecko: CoinGeckoClient | None = None
         self._engine: XRayEngine | None = None
+        self._ml: CyclePredictor | None = None
         self._strategies: StrategyRegistry | None = None
         self._signal_service: SignalService | None = None
         self._started = False
@@ -298,8 +304,24 @@ class Container:
     def xray_engine(self) -> XRayEngine:
         """The X-ray engine (pure; shared by every analysis run)."""
         if self._engine is None:
-            self._engine = XRayEngine(self.settings.analysis)
+            ls = self.settings.learning
+            detectors = (
+                pipeline_detectors(self.settings.analysis, ls, self.ml_predictor)
+                if ls.models_in_pipeline
+                else None
+            )
+            self._engine = XRayEngine(self.settings.analysis, detectors=detectors)
         return self._engine
+
+    @property
+    def ml_predictor(self) -> CyclePredictor:
+        """Champion models and their per-cycle predictions (shared by X-ray and trading)."""
+        if self._ml is None:
+            ls = self.settings.learning
+            registry = ModelRegistry(self.settings.path(ls.models_dir), self.database.sessions)
+            spec = DatasetSpec(ls.horizon, ls.barrier_width, ls.vol_window, ls.reference_symbol)
+            self._ml = CyclePredictor(ChampionSet(registry, [r.name for r in ROLES]), spec)
+        return self._ml
 
     def analyzer(self, exchange: str | None = None, timeframe: str | None = None) -> Analyzer:
         """The analyser of one venue and timeframe over its candle store."""

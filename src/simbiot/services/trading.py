@@ -32,7 +32,7 @@ from simbiot.execution.reconcile import AccountGuard
 from simbiot.execution.trader import Trader
 from simbiot.risk.exits import Bar
 from simbiot.services.container import Container
-from simbiot.services.ml_filter import ChampionFilter
+from simbiot.services.ml_trading import ModelTrading
 from simbiot.signals import SignalCycleResult, SignalInputs, Subscription
 from simbiot.storage.repositories import bots, orders, positions, strategies, users
 
@@ -111,7 +111,7 @@ class TradingStack:
             settings=settings,
             clock=clock,
         )
-        self._ml_filter = ChampionFilter(c)
+        self._models = ModelTrading(c)
         self.monitor = PositionMonitor(
             executors=executors,
             ledger=self.ledger,
@@ -133,7 +133,7 @@ class TradingStack:
         )
         ctx, bars = await self._context(xray)
         flat = [s for sigs in result.signals.values() for s in sigs]
-        flat, dropped = await self._ml_filter.apply(xray.frame, flat)
+        flat, ctx, dropped = await self._models.apply(xray, flat, ctx)
         reports = await self.trader.on_signals(flat, self.accounts, ctx)
         monitor = await self.monitor.tick(self.accounts, bars, ctx)
         return TradingCycle(result, reports, monitor, dropped)
