@@ -6,7 +6,11 @@ candle t depends only on candles up to t.
 """
 
 from simbiot.analysis.features.breadth import market_breadth
-from simbiot.analysis.features.compute import compute_features, rolling_percentile
+from simbiot.analysis.features.compute import (
+    FEATURE_INDICATORS,
+    compute_features,
+    rolling_percentile,
+)
 from simbiot.analysis.features.feature_set import (
     Breadth,
     FeatureParams,
@@ -18,6 +22,7 @@ from simbiot.analysis.features.relative import benchmark_returns, relative_retur
 
 __all__ = [
     "CLIP",
+    "FEATURE_INDICATORS",
     "Breadth",
     "FeatureParams",
     "FeatureSet",

@@ -69,12 +69,15 @@ def features_2d(
     advancing: Any,
     clip: float,
     out: Any,
+    first: int,
+    stop: int,
 ) -> None:
-    """Fill ``out`` (feature_names order, except the volatility rank layer) for every row."""
+    """Fill rows ``first`` to ``stop`` of ``out`` (feature_names order, except the
+    volatility rank layer)."""
     n_h = horizons.shape[0]
-    s_len, t_len = close.shape
+    t_len = close.shape[1]
     k0 = 2 * n_h
-    for i in range(s_len):
+    for i in range(first, stop):
         c = close[i]
         atr = ind[layer[L_ATR], i]
         vol = ind[layer[L_CC_VOL], i]

@@ -14,12 +14,13 @@ the NaN forward forever). Constant series give finite values (0 where TA-Lib giv
 
 from simbiot.analysis.indicators.averages import ema, macd, sma
 from simbiot.analysis.indicators.digest import frame_digest
-from simbiot.analysis.indicators.fused import compute_indicators
+from simbiot.analysis.indicators.fused import compute_indicators, compute_layers
 from simbiot.analysis.indicators.indicator_set import (
     INDICATOR_NAMES,
     IndicatorParams,
     IndicatorSet,
 )
+from simbiot.analysis.indicators.layers import IndicatorLayers, layer_names
 from simbiot.analysis.indicators.oscillators import cci, mfi, rsi, stoch
 from simbiot.analysis.indicators.returns import log_returns, pct_change
 from simbiot.analysis.indicators.trend import adx, donchian, minus_di, plus_di
@@ -39,6 +40,7 @@ from simbiot.analysis.indicators.volume import obv, volume_zscore, vwap
 
 __all__ = [
     "INDICATOR_NAMES",
+    "IndicatorLayers",
     "IndicatorParams",
     "IndicatorSet",
     "adx",
@@ -47,10 +49,12 @@ __all__ = [
     "cci",
     "close_to_close_vol",
     "compute_indicators",
+    "compute_layers",
     "donchian",
     "ema",
     "frame_digest",
     "garman_klass_vol",
+    "layer_names",
     "log_returns",
     "macd",
     "mfi",

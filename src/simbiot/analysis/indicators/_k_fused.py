@@ -1,7 +1,9 @@
-"""The fused kernel: every indicator of the standard set in one compiled call.
+"""The fused kernel: every wanted indicator of the standard set in one compiled call.
 
 A block of rows stays in cache while all indicators run over it, and all results land in
-one preallocated block; scratch rows are allocated once per call.
+one preallocated block; scratch rows are allocated once per call. ``slot`` maps each
+layer of ``INDICATOR_NAMES`` to its layer in the output block, -1 for a layer nobody
+asked for: a layer that is not wanted is neither computed nor stored.
 """
 
 from __future__ import annotations
@@ -37,6 +39,17 @@ P_FASTK, P_SLOWK, P_SLOWD, P_CCI, P_DONCHIAN, P_VWAP, P_STD, P_VOL, P_VOLZ = (
 N_PARAMS = 21
 
 
+# layers of INDICATOR_NAMES, in its order
+(
+    L_SMA, L_EMA_FAST, L_EMA_SLOW, L_EMA_TREND, L_RSI, L_MACD, L_MACD_SIGNAL, L_MACD_HIST,
+    L_BB_UPPER, L_BB_MIDDLE, L_BB_LOWER, L_TRANGE, L_ATR, L_NATR, L_PLUS_DI, L_MINUS_DI,
+    L_ADX, L_OBV, L_MFI, L_STOCH_K, L_STOCH_D, L_CCI, L_DONCHIAN_UPPER, L_DONCHIAN_LOWER,
+    L_DONCHIAN_MIDDLE, L_VWAP, L_LOG_RETURN, L_STD, L_CC_VOL, L_PARKINSON, L_GK, L_RS,
+    L_VOLUME_Z,
+) = range(33)  # fmt: skip
+N_LAYERS = 33
+
+
 @kernel
 def fused_2d(
     o: Any,
@@ -46,15 +59,19 @@ def fused_2d(
     v: Any,
     logs: Any,
     p: Any,
+    slot: Any,
     nbdev: float,
     ann: float,
     out: Any,
     first: int,
     stop: int,
 ) -> None:
-    """Fill rows ``first`` to ``stop`` of ``out`` (INDICATOR_NAMES order, symbols, time).
+    """Fill rows ``first`` to ``stop`` of the wanted layers of ``out`` (layers, symbols, time).
 
-    ``logs`` is (4, stop - first, time): ln(H/L), ln(H/C), ln(L/C), ln(C/O) of those rows.
+    ``logs`` is (4, stop - first, time): ln(H/L), ln(H/C), ln(L/C), ln(C/O) of those rows,
+    read only when a range-based volatility layer is wanted. The caller wants whole groups
+    (MACD, Bollinger, DMI, stochastic, Donchian, Garman-Klass with Rogers-Satchell) and
+    the log return with the close-to-close volatility.
 
     Rows go in blocks: the recurrent indicators stream over the block's rows together,
     then the window indicators run row by row while the block is still in cache.
@@ -71,64 +88,146 @@ def fused_2d(
     s1 = np.empty(t_len)
     work = np.empty((4, t_len))
     s2 = work[3]
+    want_bb = slot[L_BB_MIDDLE] >= 0
+    want_std = slot[L_STD] >= 0
+    shared_std = want_bb and p[P_STD] == p[P_BB]
+    want_donchian = slot[L_DONCHIAN_UPPER] >= 0
+    want_tr = slot[L_TRANGE] >= 0
+    want_atr = slot[L_ATR] >= 0
+    want_natr = slot[L_NATR] >= 0
+    want_hlcv = slot[L_MFI] >= 0 or slot[L_VWAP] >= 0
+    want_pohlc = slot[L_GK] >= 0
     for r0 in range(first, stop, BLOCK):
         nb = min(BLOCK, stop - r0)
-        ks.sma_block(c, r0, nb, p[P_SMA], out[0])
-        ks.ema_block(c, r0, nb, p[P_EMA_FAST], out[1])
-        ks.ema_block(c, r0, nb, p[P_EMA_SLOW], out[2])
-        ks.ema_block(c, r0, nb, p[P_EMA_TREND], out[3])
-        ks.rsi_block(c, r0, nb, p[P_RSI], out[4])
-        ks.macd_block(
-            c, r0, nb, p[P_MACD_FAST], p[P_MACD_SLOW], p[P_MACD_SIGNAL], out[5], out[6], out[7]
-        )
-        ks.sma_block(c, r0, nb, p[P_BB], out[9])
-        ks.range_block(h, lo, c, r0, nb, p[P_ATR], out[11], out[12], out[13], True, True, True)
-        ks.dmi_block(h, lo, c, r0, nb, p[P_ADX], out[14], out[15], out[16])
-        ks.obv_block(c, v, r0, nb, out[17])
-        ks.change_block(c, r0, nb, 1, True, out[26])
-        ks.cci_block(h, lo, c, r0, nb, p[P_CCI], ka.FLAT_EPS, out[21])
+        if slot[L_SMA] >= 0:
+            ks.sma_block(c, r0, nb, p[P_SMA], out[slot[L_SMA]])
+        if slot[L_EMA_FAST] >= 0:
+            ks.ema_block(c, r0, nb, p[P_EMA_FAST], out[slot[L_EMA_FAST]])
+        if slot[L_EMA_SLOW] >= 0:
+            ks.ema_block(c, r0, nb, p[P_EMA_SLOW], out[slot[L_EMA_SLOW]])
+        if slot[L_EMA_TREND] >= 0:
+            ks.ema_block(c, r0, nb, p[P_EMA_TREND], out[slot[L_EMA_TREND]])
+        if slot[L_RSI] >= 0:
+            ks.rsi_block(c, r0, nb, p[P_RSI], out[slot[L_RSI]])
+        if slot[L_MACD] >= 0:
+            ks.macd_block(
+                c,
+                r0,
+                nb,
+                p[P_MACD_FAST],
+                p[P_MACD_SLOW],
+                p[P_MACD_SIGNAL],
+                out[slot[L_MACD]],
+                out[slot[L_MACD_SIGNAL]],
+                out[slot[L_MACD_HIST]],
+            )
+        if want_bb:
+            ks.sma_block(c, r0, nb, p[P_BB], out[slot[L_BB_MIDDLE]])
+        if want_tr or want_atr or want_natr:
+            # a layer that is not wanted is not written: any layer stands in for it
+            ks.range_block(
+                h,
+                lo,
+                c,
+                r0,
+                nb,
+                p[P_ATR],
+                out[max(slot[L_TRANGE], 0)],
+                out[max(slot[L_ATR], 0)],
+                out[max(slot[L_NATR], 0)],
+                want_tr,
+                want_atr,
+                want_natr,
+            )
+        if slot[L_ADX] >= 0:
+            ks.dmi_block(
+                h,
+                lo,
+                c,
+                r0,
+                nb,
+                p[P_ADX],
+                out[slot[L_PLUS_DI]],
+                out[slot[L_MINUS_DI]],
+                out[slot[L_ADX]],
+            )
+        if slot[L_OBV] >= 0:
+            ks.obv_block(c, v, r0, nb, out[slot[L_OBV]])
+        if slot[L_LOG_RETURN] >= 0:
+            ks.change_block(c, r0, nb, 1, True, out[slot[L_LOG_RETURN]])
+        if slot[L_CCI] >= 0:
+            ks.cci_block(h, lo, c, r0, nb, p[P_CCI], ka.FLAT_EPS, out[slot[L_CCI]])
         for i in range(r0, r0 + nb):
             oi, hi, li, ci, vi = o[i], h[i], lo[i], c[i], v[i]
-            mask_finite(ci, ci, ci, ci, v_c)
-            mask_finite(hi, li, ci, ci, v_hlc)
-            mask_finite(hi, li, ci, vi, v_hlcv)
-            mask_finite(vi, vi, vi, vi, v_v)
-            mask_positive(oi, hi, li, ci, v_pohlc)
-            mask_positive(hi, li, hi, li, v_phl)
-            ka.std_row(ci, v_c, p[P_BB], s1)
-            ka.bands_from_std(out[9, i], s1, nbdev, out[8, i], out[10, i])
-            km.mfi_row(hi, li, ci, vi, v_hlcv, p[P_MFI], out[18, i])
-            km.stoch_row(
-                hi, li, ci, v_hlc, p[P_FASTK], p[P_SLOWK], p[P_SLOWD], out[19, i], out[20, i], work
-            )
-            kr.extremes_row(hi, li, v_hlc, p[P_DONCHIAN], out[22, i], out[23, i], work)
-            up_i, dn_i, mid_i = out[22, i], out[23, i], out[24, i]
-            for t in range(t_len):
-                mid_i[t] = (up_i[t] + dn_i[t]) * 0.5
-            kv.vwap_row(hi, li, ci, vi, v_hlcv, p[P_VWAP], out[25, i], work)
-            if p[P_STD] == p[P_BB]:
-                out[27, i, :] = s1
-            else:
-                ka.std_row(ci, v_c, p[P_STD], out[27, i])
-            # the log-return layer already holds every return the estimator needs, with
-            # NaN exactly where a close is missing or not positive: no second logarithm
-            lr_i = out[26, i]
-            mask_finite(lr_i, lr_i, lr_i, lr_i, v_lr)
-            ka.std_row(lr_i, v_lr, p[P_VOL], out[28, i])
-            cc_i = out[28, i]
-            for t in range(t_len):
-                cc_i[t] *= root_ann
             j = i - first
-            kv.parkinson_row(logs[0, j], v_phl, p[P_VOL], ann, out[29, i], s2)
-            kv.ohlc_vols_row(
-                logs[1, j],
-                logs[2, j],
-                logs[3, j],
-                v_pohlc,
-                p[P_VOL],
-                ann,
-                out[30, i],
-                out[31, i],
-                work,
-            )
-            kv.zscore_row(vi, v_v, p[P_VOLZ], out[32, i], s2)
+            mask_finite(ci, ci, ci, ci, v_c)
+            if want_bb or shared_std:
+                ka.std_row(ci, v_c, p[P_BB], s1)
+            if want_bb:
+                ka.bands_from_std(
+                    out[slot[L_BB_MIDDLE], i],
+                    s1,
+                    nbdev,
+                    out[slot[L_BB_UPPER], i],
+                    out[slot[L_BB_LOWER], i],
+                )
+            if want_hlcv:
+                mask_finite(hi, li, ci, vi, v_hlcv)
+            if slot[L_MFI] >= 0:
+                km.mfi_row(hi, li, ci, vi, v_hlcv, p[P_MFI], out[slot[L_MFI], i])
+            if slot[L_STOCH_K] >= 0 or want_donchian:
+                mask_finite(hi, li, ci, ci, v_hlc)
+            if slot[L_STOCH_K] >= 0:
+                km.stoch_row(
+                    hi,
+                    li,
+                    ci,
+                    v_hlc,
+                    p[P_FASTK],
+                    p[P_SLOWK],
+                    p[P_SLOWD],
+                    out[slot[L_STOCH_K], i],
+                    out[slot[L_STOCH_D], i],
+                    work,
+                )
+            if want_donchian:
+                up_i = out[slot[L_DONCHIAN_UPPER], i]
+                dn_i = out[slot[L_DONCHIAN_LOWER], i]
+                mid_i = out[slot[L_DONCHIAN_MIDDLE], i]
+                kr.extremes_row(hi, li, v_hlc, p[P_DONCHIAN], up_i, dn_i, work)
+                for t in range(t_len):
+                    mid_i[t] = (up_i[t] + dn_i[t]) * 0.5
+            if slot[L_VWAP] >= 0:
+                kv.vwap_row(hi, li, ci, vi, v_hlcv, p[P_VWAP], out[slot[L_VWAP], i], work)
+            if shared_std and want_std:
+                out[slot[L_STD], i, :] = s1
+            elif want_std:
+                ka.std_row(ci, v_c, p[P_STD], out[slot[L_STD], i])
+            if slot[L_CC_VOL] >= 0:
+                # the log-return layer already holds every return the estimator needs, with
+                # NaN exactly where a close is missing or not positive: no second logarithm
+                lr_i = out[slot[L_LOG_RETURN], i]
+                mask_finite(lr_i, lr_i, lr_i, lr_i, v_lr)
+                cc_i = out[slot[L_CC_VOL], i]
+                ka.std_row(lr_i, v_lr, p[P_VOL], cc_i)
+                for t in range(t_len):
+                    cc_i[t] *= root_ann
+            if slot[L_PARKINSON] >= 0:
+                mask_positive(hi, li, hi, li, v_phl)
+                kv.parkinson_row(logs[0, j], v_phl, p[P_VOL], ann, out[slot[L_PARKINSON], i], s2)
+            if want_pohlc:
+                mask_positive(oi, hi, li, ci, v_pohlc)
+                kv.ohlc_vols_row(
+                    logs[1, j],
+                    logs[2, j],
+                    logs[3, j],
+                    v_pohlc,
+                    p[P_VOL],
+                    ann,
+                    out[slot[L_GK], i],
+                    out[slot[L_RS], i],
+                    work,
+                )
+            if slot[L_VOLUME_Z] >= 0:
+                mask_finite(vi, vi, vi, vi, v_v)
+                kv.zscore_row(vi, v_v, p[P_VOLZ], out[slot[L_VOLUME_Z], i], s2)

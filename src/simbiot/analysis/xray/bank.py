@@ -2,8 +2,10 @@
 
 Metrics, detectors and scoring ask for the same EMA or ATR with the same period; the bank
 computes each (indicator, parameters) pair once over the whole 2-D frame and hands out the
-same array afterwards. When the fused ``IndicatorSet`` of the frame already holds an
-indicator with the asked parameters, its array is used instead of recomputing it.
+same array afterwards. When the fused indicators of the frame (the whole ``IndicatorSet``
+or some ``IndicatorLayers`` of it) already hold an indicator with the asked parameters,
+their array is used instead of recomputing it; a layer of the standard set they lack is
+computed on the first ``get``.
 """
 
 from __future__ import annotations
@@ -13,17 +15,37 @@ from collections.abc import Callable
 import numpy as np
 
 from simbiot.analysis import indicators as ta
-from simbiot.analysis.indicators import IndicatorSet
+from simbiot.analysis.indicators import IndicatorLayers, IndicatorSet, compute_layers
 from simbiot.analysis.xray.numeric import FloatArray, log_prices
 from simbiot.domain.frame import MarketFrame
 
-__all__ = ["IndicatorBank"]
+__all__ = ["BANK_INDICATORS", "IndicatorBank"]
+
+# the layers of the standard set that seed the bank's memo
+BANK_INDICATORS: tuple[str, ...] = (
+    "log_return",
+    "ema_trend",
+    "ema_slow",
+    "ema_fast",
+    "rsi",
+    "atr",
+    "adx",
+    "volume_z",
+    "bb_upper",
+    "bb_middle",
+    "bb_lower",
+    "donchian_upper",
+    "donchian_lower",
+    "donchian_middle",
+)
 
 
 class IndicatorBank:
     """Memoised indicators of one frame; every array is (symbols, time) float64."""
 
-    def __init__(self, frame: MarketFrame, ind: IndicatorSet | None = None) -> None:
+    def __init__(
+        self, frame: MarketFrame, ind: IndicatorSet | IndicatorLayers | None = None
+    ) -> None:
         if ind is not None and ind.shape != frame.shape:
             raise ValueError(f"indicator set {ind.shape} does not match frame {frame.shape}")
         self.frame = frame
@@ -32,32 +54,46 @@ class IndicatorBank:
         if ind is not None:
             self._seed(ind)
 
-    def _seed(self, ind: IndicatorSet) -> None:
+    def _seed(self, ind: IndicatorSet | IndicatorLayers) -> None:
         p = ind.params
-        self._memo[("returns",)] = ind.log_return
-        self._memo[("ema", p.ema_trend)] = ind.ema_trend
-        self._memo[("ema", p.ema_slow)] = ind.ema_slow
-        self._memo[("ema", p.ema_fast)] = ind.ema_fast
-        self._memo[("rsi", p.rsi)] = ind.rsi
-        self._memo[("atr", p.atr)] = ind.atr
-        self._memo[("adx", p.adx)] = ind.adx
-        self._memo[("volume_z", p.volume_z)] = ind.volume_z
-        self._memo[("bbands", p.bb_period, p.bb_nbdev)] = (
-            ind.bb_upper,
-            ind.bb_middle,
-            ind.bb_lower,
-        )
-        self._memo[("donchian", p.donchian)] = (
-            ind.donchian_upper,
-            ind.donchian_lower,
-            ind.donchian_middle,
-        )
+        keys: dict[str, tuple[object, ...]] = {
+            "log_return": ("returns",),
+            "ema_trend": ("ema", p.ema_trend),
+            "ema_slow": ("ema", p.ema_slow),
+            "ema_fast": ("ema", p.ema_fast),
+            "rsi": ("rsi", p.rsi),
+            "atr": ("atr", p.atr),
+            "adx": ("adx", p.adx),
+            "volume_z": ("volume_z", p.volume_z),
+        }
+        for name, key in keys.items():
+            if name in ind.names:
+                self._memo[key] = ind.get(name)
+        if "bb_middle" in ind.names:
+            self._memo[("bbands", p.bb_period, p.bb_nbdev)] = (
+                ind.get("bb_upper"),
+                ind.get("bb_middle"),
+                ind.get("bb_lower"),
+            )
+        if "donchian_middle" in ind.names:
+            self._memo[("donchian", p.donchian)] = (
+                ind.get("donchian_upper"),
+                ind.get("donchian_lower"),
+                ind.get("donchian_middle"),
+            )
 
     def get(self, name: str) -> FloatArray:
-        """Return an array of the fused set by name; raise KeyError when absent."""
-        if self.ind is None:
+        """Return an array of the standard set by name (computed here when the fused
+        indicators lack it); raise KeyError when unknown or without fused indicators."""
+        ind = self.ind
+        if ind is None:
             raise KeyError(name)
-        return self.ind.get(name)
+        if name in ind.names:
+            return ind.get(name)
+        return self._array(
+            ("layer", name),
+            lambda: compute_layers(self.frame, (name,), ind.params).get(name),
+        )
 
     def _once(self, key: tuple[object, ...], make: Callable[[], object]) -> object:
         if key not in self._memo:

@@ -4,12 +4,14 @@ frame → sanitise → universe filter → market state → indicators → featu
 anomalies → detectors → scores → snapshot. Everything runs on 2-D arrays over all kept
 symbols at once; no stage raises because of one symbol's data.
 
-The fused indicator set and the feature set are computed when a detector ``needs_features``
+The fused indicators and the feature set are computed when a detector ``needs_features``
 (ML detectors) or ``features_always`` is set; otherwise only the indicators the X-ray reads
-are computed, which is several times cheaper. The fused set's buffer is kept per thread
-and refilled by the next run of the same shape: filling fresh memory costs more than the
-indicators themselves. Arrays read through the ``IndicatorBank`` therefore belong to the
-run that handed them out; results keep copies (features have their own buffer).
+are computed one by one, which is several times cheaper. The fused pass computes only the
+layers of the standard set that the features and the bank read, split by symbols over
+``workers`` threads. Its buffer is kept per thread and refilled by the next run of the
+same shape: filling fresh memory costs more than the indicators themselves. Arrays read
+through the ``IndicatorBank`` therefore belong to the run that handed them out; results
+keep copies (features have their own buffer).
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from simbiot.analysis.detectors import Detector, DetectorResult, PatternDetector, TrendDetector
-from simbiot.analysis.features import FeatureSet, compute_features
+from simbiot.analysis.features import FEATURE_INDICATORS, FeatureSet, compute_features
 from simbiot.analysis.filters import FilterResult, UniverseFilter
-from simbiot.analysis.indicators import IndicatorParams, IndicatorSet, compute_indicators
+from simbiot.analysis.indicators import IndicatorLayers, IndicatorParams, compute_layers
 from simbiot.analysis.market_state import MarketState, MarketStateClassifier, choose_reference
 from simbiot.analysis.snapshot import SymbolRow, XRaySnapshot
 from simbiot.analysis.xray.anomaly import (
@@ -37,7 +39,7 @@ from simbiot.analysis.xray.anomaly import (
     RobustAnomalyDetector,
     bar_panel,
 )
-from simbiot.analysis.xray.bank import IndicatorBank
+from simbiot.analysis.xray.bank import BANK_INDICATORS, IndicatorBank
 from simbiot.analysis.xray.metrics import TokenFacts, TokenMetrics, compute_metrics
 from simbiot.analysis.xray.scoring import Scores, score_symbols
 from simbiot.config.sections import AnalysisSettings
@@ -45,7 +47,10 @@ from simbiot.domain.frame import MarketFrame
 from simbiot.domain.market import MarketInfo, Ticker
 from simbiot.domain.timeframes import timeframe_ms
 
-__all__ = ["XRayEngine", "XRayResult", "sanitize_frame"]
+__all__ = ["FUSED_INDICATORS", "XRayEngine", "XRayResult", "sanitize_frame"]
+
+# the layers of the standard set the fused pass computes: what features and bank read
+FUSED_INDICATORS: tuple[str, ...] = tuple(dict.fromkeys((*FEATURE_INDICATORS, *BANK_INDICATORS)))
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +137,7 @@ class XRayEngine:
             volume_z=settings.volume_z_bars,
         )
         self._state = MarketStateClassifier(settings)
-        # the last fused indicator set of each thread, refilled when the shape matches
+        # the last fused indicators of each thread, refilled when the shape matches
         self._scratch = threading.local()
 
     def run(
@@ -192,10 +197,16 @@ class XRayEngine:
             )
             if self._needs_features:
                 with timer.stage("indicators"):
-                    ind = compute_indicators(sub, self._params, out=self._reusable(sub))
+                    ind = compute_layers(
+                        sub,
+                        FUSED_INDICATORS,
+                        self._params,
+                        out=self._reusable(sub),
+                        workers=s.workers,
+                    )
                     self._scratch.indicators = ind
                 with timer.stage("features"):
-                    feats = compute_features(sub, ind, ref_in_sub)
+                    feats = compute_features(sub, ind, ref_in_sub, workers=s.workers)
                 bank = IndicatorBank(sub, ind)
             else:
                 # Without features only the indicators the X-ray reads are computed.
@@ -243,9 +254,9 @@ class XRayEngine:
         )
         return XRayResult(snapshot, kept, state, sub, metrics, anomaly, detections, scores, feats)
 
-    def _reusable(self, frame: MarketFrame) -> IndicatorSet | None:
-        """This thread's previous fused set when ``frame`` has its shape, else None."""
-        last: IndicatorSet | None = getattr(self._scratch, "indicators", None)
+    def _reusable(self, frame: MarketFrame) -> IndicatorLayers | None:
+        """This thread's previous fused indicators when ``frame`` has their shape, else None."""
+        last: IndicatorLayers | None = getattr(self._scratch, "indicators", None)
         return last if last is not None and last.shape == frame.shape else None
 
     def _detect(

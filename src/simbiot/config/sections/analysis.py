@@ -66,6 +66,9 @@ class AnalysisSettings(FrozenModel):
     # Compute the fused indicator set and the feature set on every run even when no
     # detector reads features (they are otherwise computed only for detectors that do).
     features_always: bool = False
+    # Threads that compute the indicators and features of one X-ray run, each on its own
+    # share of the symbols (1 = only the calling thread); the values do not depend on it.
+    workers: int = Field(2, ge=1, le=64)
 
     # --- detectors (A4, A5)
     # ADX above this is a directional market (ADX is already normalised to 0-100).

@@ -9,8 +9,14 @@ import numpy as np
 import pytest
 from feature_frames import load_binance, make_frame
 
-from simbiot.analysis.features import CLIP, FeatureParams, compute_features, feature_names
-from simbiot.analysis.indicators import compute_indicators, log_returns
+from simbiot.analysis.features import (
+    CLIP,
+    FEATURE_INDICATORS,
+    FeatureParams,
+    compute_features,
+    feature_names,
+)
+from simbiot.analysis.indicators import compute_indicators, compute_layers, log_returns
 from simbiot.domain.frame import MarketFrame
 
 
@@ -180,3 +186,20 @@ def test_real_1h_market_features_are_bounded_and_causal(shared_data: Path) -> No
         timestamp=frame.timestamp[: t + 1],
     )
     np.testing.assert_array_equal(_features(cut, btc).block, fs.block[:, :, : t + 1])
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_chosen_layers_and_threads_give_the_same_features(frame: MarketFrame, workers: int) -> None:
+    whole = _features(frame)
+    layers = compute_layers(frame, FEATURE_INDICATORS)
+    got = compute_features(frame, layers, 0, workers=workers)
+    np.testing.assert_array_equal(got.block, whole.block)
+    np.testing.assert_array_equal(got.breadth.above_ema, whole.breadth.above_ema)
+
+
+def test_indicators_lacking_a_read_layer_are_refused(frame: MarketFrame) -> None:
+    partial = compute_layers(frame, [n for n in FEATURE_INDICATORS if n != "natr"])
+    with pytest.raises(KeyError, match="natr"):
+        compute_features(frame, partial, 0)
+    with pytest.raises(ValueError, match="workers"):
+        compute_features(frame, compute_layers(frame, FEATURE_INDICATORS), 0, workers=0)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simbiot.analysis.indicators import IndicatorParams, compute_indicators
-from simbiot.analysis.xray.bank import IndicatorBank
+from simbiot.analysis.indicators import IndicatorParams, compute_indicators, compute_layers
+from simbiot.analysis.xray.bank import BANK_INDICATORS, IndicatorBank
 from simbiot.analysis.xray.synthetic import random_market
 
 
@@ -45,3 +45,18 @@ def test_mismatched_indicator_set_is_refused() -> None:
     frame = random_market(5, 100)
     with pytest.raises(ValueError):
         IndicatorBank(frame.tail(50), compute_indicators(frame))
+
+
+def test_chosen_layers_seed_the_bank_and_absent_ones_are_computed_on_demand() -> None:
+    frame = random_market(12, 200, seed=4)
+    whole = compute_indicators(frame)
+    bank = IndicatorBank(frame, compute_layers(frame, BANK_INDICATORS))
+    assert bank.get("adx") is bank.adx(14)
+    assert bank.ema(26) is bank.get("ema_slow")
+    for name in ("cci", "gk_vol", "adx"):
+        np.testing.assert_array_equal(bank.get(name), whole.get(name))
+    assert bank.get("cci") is bank.get("cci")
+    with pytest.raises(KeyError):
+        bank.get("nope")
+    lean = IndicatorBank(frame, compute_layers(frame, ["rsi"]))
+    np.testing.assert_array_equal(lean.bbands(20, 2.0)[0], whole.bb_upper)

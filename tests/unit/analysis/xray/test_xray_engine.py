@@ -231,3 +231,18 @@ def test_reused_indicator_buffers_never_leak_between_runs() -> None:
     fresh = [_snap(XRayEngine(settings), f) for f in (first, second, other_shape, second)]
     assert runs == fresh
     assert runs[0] != runs[1]
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_worker_threads_do_not_change_the_x_ray(workers: int) -> None:
+    frame = random_market(45, 230, seed=17)
+    settings = AnalysisSettings(features_always=True)
+    two = XRayEngine(settings).analyse(frame, now_ms=1)
+    other = XRayEngine(settings.model_copy(update={"workers": workers})).analyse(frame, now_ms=1)
+    assert two.features is not None
+    assert other.features is not None
+    np.testing.assert_array_equal(other.features.block, two.features.block)
+    docs = [r.snapshot.to_json() for r in (two, other)]
+    for doc in docs:
+        doc.pop("timings")
+    assert docs[0] == docs[1]
