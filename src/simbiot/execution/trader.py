@@ -54,6 +54,7 @@ class Trader:
         settings: TradingSettings,
         clock: Clock,
         entitlements: Entitlements | None = None,
+        equity: EquityMarks | None = None,
     ) -> None:
         self._cycle = UserCycle(
             executors=executors,
@@ -63,7 +64,7 @@ class Trader:
             risk=risk,
             settings=settings,
             entitlements=entitlements or AllowAll(),
-            equity=EquityMarks(clock),
+            equity=equity or EquityMarks(clock),
         )
         self._guard = guard
         self._settings = settings

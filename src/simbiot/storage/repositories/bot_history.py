@@ -1,0 +1,127 @@
+"""A bot's trading history read page by page: orders, fills, positions (keyset by id).
+
+Every query is scoped by the user and the bot, so another user's bot id reads nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from simbiot.storage.errors import translated
+from simbiot.storage.tables import FillRow, OrderRow, PositionRow
+
+__all__ = [
+    "FillTotals",
+    "closed_positions",
+    "fill_totals",
+    "fills_page",
+    "open_positions",
+    "orders_page",
+    "positions_page",
+]
+
+
+async def orders_page(
+    session: AsyncSession, *, user_id: int, bot_id: int, limit: int, after: int | None = None
+) -> Sequence[OrderRow]:
+    """Return up to ``limit`` of the bot's orders with ids above ``after``, in id order."""
+    query = select(OrderRow).where(OrderRow.user_id == user_id, OrderRow.bot_id == bot_id)
+    if after is not None:
+        query = query.where(OrderRow.id > after)
+    async with translated("list bot orders"):
+        result = await session.scalars(query.order_by(OrderRow.id).limit(limit))
+        return result.all()
+
+
+async def fills_page(
+    session: AsyncSession, *, user_id: int, bot_id: int, limit: int, after: int | None = None
+) -> Sequence[FillRow]:
+    """Return up to ``limit`` fills of the bot's orders with ids above ``after``."""
+    query = (
+        select(FillRow)
+        .join(OrderRow, OrderRow.id == FillRow.order_id)
+        .where(FillRow.user_id == user_id, OrderRow.user_id == user_id, OrderRow.bot_id == bot_id)
+    )
+    if after is not None:
+        query = query.where(FillRow.id > after)
+    async with translated("list bot fills"):
+        result = await session.scalars(query.order_by(FillRow.id).limit(limit))
+        return result.all()
+
+
+async def positions_page(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    bot_id: int,
+    limit: int,
+    after: int | None = None,
+    status: str | None = None,
+) -> Sequence[PositionRow]:
+    """Return up to ``limit`` of the bot's positions (optionally only open or closed)."""
+    query = select(PositionRow).where(PositionRow.user_id == user_id, PositionRow.bot_id == bot_id)
+    if status is not None:
+        query = query.where(PositionRow.status == status)
+    if after is not None:
+        query = query.where(PositionRow.id > after)
+    async with translated("list bot positions"):
+        result = await session.scalars(query.order_by(PositionRow.id).limit(limit))
+        return result.all()
+
+
+async def open_positions(
+    session: AsyncSession, *, user_id: int, bot_id: int
+) -> Sequence[PositionRow]:
+    """Return the bot's open positions."""
+    query = select(PositionRow).where(
+        PositionRow.user_id == user_id,
+        PositionRow.bot_id == bot_id,
+        PositionRow.status == "open",
+    )
+    async with translated("list open bot positions"):
+        result = await session.scalars(query.order_by(PositionRow.id))
+        return result.all()
+
+
+async def closed_positions(
+    session: AsyncSession, *, user_id: int, bot_id: int, limit: int
+) -> Sequence[PositionRow]:
+    """Return the bot's newest ``limit`` closed positions, oldest first."""
+    query = (
+        select(PositionRow)
+        .where(
+            PositionRow.user_id == user_id,
+            PositionRow.bot_id == bot_id,
+            PositionRow.status == "closed",
+        )
+        .order_by(PositionRow.id.desc())
+        .limit(limit)
+    )
+    async with translated("list closed bot positions"):
+        result = await session.scalars(query)
+        return list(reversed(result.all()))
+
+
+@dataclass(frozen=True, slots=True)
+class FillTotals:
+    """The fees a bot paid and how many fills it had."""
+
+    fees: Decimal
+    fills: int
+
+
+async def fill_totals(session: AsyncSession, *, user_id: int, bot_id: int) -> FillTotals:
+    """Return the fees and fill count of the bot's orders (fees summed exactly in Python)."""
+    query = (
+        select(FillRow.fee)
+        .join(OrderRow, OrderRow.id == FillRow.order_id)
+        .where(FillRow.user_id == user_id, OrderRow.user_id == user_id, OrderRow.bot_id == bot_id)
+    )
+    async with translated("bot fill totals"):
+        fees = (await session.scalars(query)).all()
+    return FillTotals(sum(fees, Decimal(0)), len(fees))
