@@ -12,6 +12,7 @@ from rich.console import Console
 from simbiot.cli.context import cli_context
 from simbiot.config import Settings
 from simbiot.domain.errors import SimbiotError
+from simbiot.services.learner import learner_running
 from simbiot.services.run_loop import run_cycles
 from simbiot.services.runtime import ShutdownSignal, run_until_stopped
 from simbiot.services.session import open_container
@@ -45,14 +46,15 @@ async def _run(settings: Settings, console: Console, cycles: int, interval_s: fl
         )
 
         async def main(shutdown: ShutdownSignal) -> None:
-            await run_cycles(
-                container,
-                stack,
-                cycles=cycles,
-                interval_s=interval_s,
-                shutdown=shutdown,
-                on_cycle=lambda n, x, c: console.print(trading_line(n, x, c)),
-            )
+            async with learner_running(container, shutdown):
+                await run_cycles(
+                    container,
+                    stack,
+                    cycles=cycles,
+                    interval_s=interval_s,
+                    shutdown=shutdown,
+                    on_cycle=lambda n, x, c: console.print(trading_line(n, x, c)),
+                )
 
         await run_until_stopped(main)
         for r in await stack.results():

@@ -18,8 +18,10 @@ from simbiot.domain.clock import LiveClock
 from simbiot.domain.errors import SimbiotError
 from simbiot.domain.frame import MarketFrame
 from simbiot.learning import builders as b
+from simbiot.learning import cli_learner
 from simbiot.learning.evolution import EvolutionLoop
 from simbiot.learning.registry import ModelVersion, metric_of
+from simbiot.learning.roles import role_of
 from simbiot.learning.training import BackgroundTrainer, TrainingInput
 from simbiot.optimize.fitness import WalkForwardFitness
 from simbiot.optimize.genetic import GeneticOptimizer, OptimizationResult
@@ -79,8 +81,11 @@ async def _train(
     settings = cli.settings()
     ls = b.learning_settings(settings)
     frame = b.load_market(settings, symbols, window)
-    data, digest = b.dataset_cache(settings).load_or_build(frame, b.dataset_spec(ls))
-    target = data.y_class if kind == "classifier" else data.y_return
+    full, digest = b.dataset_cache(settings).load_or_build(frame, b.dataset_spec(ls))
+    role = role_of(name, kind)
+    label = role.target if role.kind == kind else ("class" if kind == "classifier" else "return")
+    data = full.labelled(label)
+    target = data.target(label)
     spec = replace(b.training_spec(ls), kind=kind)
     trainer = BackgroundTrainer()
     try:
@@ -147,7 +152,8 @@ def _print_result(cli: CliContext, result: OptimizationResult, as_json: bool) ->
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``train``, ``models``, ``optimize`` and ``evolve`` to ``app``."""
+    """Add ``train``, ``models``, ``optimize``, ``evolve`` and ``learner`` to ``app``."""
+    cli_learner.register(app)
 
     @app.command("train")
     def train(
@@ -156,14 +162,16 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--model", help="Model name in the registry.")
         ] = "trend",
         kind: Annotated[
-            str, typer.Option("--kind", help="classifier or regressor.")
-        ] = "classifier",
+            str | None,
+            typer.Option("--kind", help="classifier or regressor (default: the model's role)."),
+        ] = None,
         symbols: SymbolsOpt = None,
         window: WindowOpt = 3000,
         promote: Annotated[bool, typer.Option(help="Make the new version the champion.")] = False,
     ) -> None:
         """Train a model on the stored candles (in a background process) and register it."""
         cli = cli_context(ctx)
+        kind = kind or role_of(model).kind
         if kind not in ("classifier", "regressor"):
             raise typer.BadParameter("kind must be classifier or regressor")
         k: Literal["classifier", "regressor"] = "regressor" if kind == "regressor" else "classifier"

@@ -24,7 +24,7 @@ from simbiot.domain.frame import MarketFrame
 from simbiot.learning.datasets import DatasetSpec, feature_block
 from simbiot.learning.training import LoadedModel
 
-__all__ = ["Predictions", "Predictor", "feature_rows"]
+__all__ = ["Predictions", "Predictor", "feature_rows", "recent_rows"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -38,6 +38,30 @@ def feature_rows(feats: FeatureView, names: tuple[str, ...], t: int = -1) -> Flo
     if missing:
         raise DataError(f"features missing for the model: {missing}")
     return np.ascontiguousarray(np.stack([feats.get(n)[:, t] for n in names], axis=1))
+
+
+def recent_rows(
+    frame: MarketFrame, spec: DatasetSpec, names: tuple[str, ...], bars: int, warmup: int = 500
+) -> FloatArray:
+    """Feature rows (model order) of every symbol over the newest ``bars`` candles.
+
+    The drift sample of the recent market: features are computed on the newest
+    ``warmup + bars`` candles only, enough for every indicator to settle.
+    """
+    n = frame.shape[1]
+    if n == 0 or bars < 1:
+        return np.empty((0, len(names)))
+    start = max(0, n - warmup - bars)
+    tail = MarketFrame(
+        frame.exchange, frame.timeframe, frame.symbols, frame.timestamp[start:],
+        frame.open[:, start:], frame.high[:, start:], frame.low[:, start:],
+        frame.close[:, start:], frame.volume[:, start:],
+    )  # fmt: skip
+    feats = feature_block(tail, spec)
+    m = tail.shape[1]
+    blocks = [feature_rows(feats, names, t) for t in range(max(0, m - bars), m)]
+    rows = np.concatenate(blocks, axis=0)
+    return np.ascontiguousarray(rows[np.isfinite(rows).any(axis=1)])
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,6 +194,10 @@ class BackgroundTrainer:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, train_model, data, spec)
 
-    def close(self) -> None:
-        """Stop the worker (waits for a running job)."""
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the worker; ``wait=False`` ends a running job at once (its result is lost)."""
+        if not wait:
+            # The executor has no public way to stop a running job: end its processes.
+            for proc in list(getattr(self._pool, "_processes", {}).values()):
+                proc.terminate()
         self._pool.shutdown(wait=True, cancel_futures=True)
