@@ -8,7 +8,8 @@ Two engines share one fill model and one trade record:
 - the **event-driven engine** replays candles through the same signals → risk → execution
   code as paper and live trading, with a simulated clock. It reuses, unchanged:
   the fill conventions stated in :mod:`simbiot.backtest.fastpath` (next-open fills,
-  slippage on market fills, intrabar stops with stop-loss priority, fee on notional);
+  slippage on market fills, intrabar stops with stop-loss priority, a stop before the
+  signal exit pending on its bar, fee on notional);
   :class:`simbiot.backtest.trades.Trade` as its trade record; :mod:`metrics` for every
   figure; :mod:`audit` to check its trades; :mod:`report` and :mod:`robustness`.
   Its results agree with the fast path on strategies the fast path supports, which is how

@@ -11,6 +11,8 @@ Conventions (shared with the reference loop in the tests and stated in ``fastpat
 - Stops are levels from the entry fill price, checked inside each bar: a bar opening
   beyond a level fills at the open (gap), otherwise at the level when the bar's range
   reaches it. Stop-loss has priority when one bar reaches both.
+- A stop reached on a bar comes first: the signal exit pending at that bar's open is
+  dropped and the position leaves at the stop (vectorbt's ``from_signals`` rule).
 - The fee rate applies to the notional of every fill; an entry spends ``fraction`` of the
   cash, fee included, so cash never goes negative.
 """
@@ -30,6 +32,20 @@ REASON_END = 3
 
 # Typed as Any: the compiled dispatchers take numpy arrays of several layouts.
 _jit: Any = numba.njit(cache=True, fastmath=False, nogil=True)
+
+
+@_jit
+def stop_exit(ot, ht, lt, sl_px, tp_px, slip):  # fmt: skip
+    """Return (fill price, reason) of the stop a bar reaches, or (NaN, REASON_SIGNAL)."""
+    if ot <= sl_px:
+        return ot * (1.0 - slip), REASON_STOP_LOSS
+    if lt <= sl_px:
+        return sl_px * (1.0 - slip), REASON_STOP_LOSS
+    if ot >= tp_px:
+        return ot, REASON_TAKE_PROFIT
+    if ht >= tp_px:
+        return tp_px, REASON_TAKE_PROFIT
+    return math.nan, REASON_SIGNAL
 
 
 @_jit
@@ -71,9 +87,12 @@ def simulate_row(
         held = in_pos
         exit_px = math.nan
         reason = REASON_SIGNAL
-        if in_pos and want_exit:
-            exit_px = ot * (1.0 - slip)
-        elif not in_pos and want_entry:
+        if in_pos:
+            # A held position's stops come before the signal exit pending at the open.
+            exit_px, reason = stop_exit(ot, ht, lt, sl_px, tp_px, slip)
+            if math.isnan(exit_px) and want_exit:
+                exit_px = ot * (1.0 - slip)
+        elif want_entry:
             px = ot * (1.0 + slip)
             spend = cash * fraction
             amount = spend / (px * (1.0 + fee))
@@ -85,19 +104,8 @@ def simulate_row(
             entry_px = px
             sl_px = px * (1.0 - sl) if sl > 0.0 else -1.0
             tp_px = px * (1.0 + tp) if tp > 0.0 else math.inf
-        if in_pos and math.isnan(exit_px) and (t > entry_i or stops_on_entry_bar):
-            if ot <= sl_px:
-                exit_px = ot * (1.0 - slip)
-                reason = REASON_STOP_LOSS
-            elif lt <= sl_px:
-                exit_px = sl_px * (1.0 - slip)
-                reason = REASON_STOP_LOSS
-            elif ot >= tp_px:
-                exit_px = ot
-                reason = REASON_TAKE_PROFIT
-            elif ht >= tp_px:
-                exit_px = tp_px
-                reason = REASON_TAKE_PROFIT
+            if stops_on_entry_bar:
+                exit_px, reason = stop_exit(ot, ht, lt, sl_px, tp_px, slip)
         if in_pos and not math.isnan(exit_px):
             proceeds = amount * exit_px
             xfee = proceeds * fee

@@ -13,6 +13,12 @@ Conventions (the fill model the event-driven engine shares, see the package docs
   ``stops_on_entry_bar`` is off. A bar opening beyond a level fills at its open (a gap),
   otherwise at the level. **Stop-loss has priority** when one bar reaches both levels:
   the order of high and low inside a candle is unknown, so the pessimistic reading wins.
+- **Stops before signals.** When a held position's stop-loss or take-profit is reached on
+  the bar where a signal exit is pending (placed at the previous close), the stop fills
+  and the signal exit is dropped: vectorbt's ``from_signals`` semantics (a stop hit on a
+  bar replaces that bar's user signals and fills at the stop price, or at the open when
+  the bar gaps through it). With a pending exit the position would otherwise leave at
+  the open; here it leaves at the stop, the conservative reading for a stop-loss.
 - **Sizing.** ``capital`` is split equally across symbols; each symbol trades its own
   sub-account and an entry spends ``fraction`` of that cash, fee included.
 - **End of data.** A position still open is closed at the symbol's last close with the fee

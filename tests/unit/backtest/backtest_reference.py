@@ -23,6 +23,28 @@ class RefTrade:
     reason: str
 
 
+def _stop(
+    entry_price: float,
+    bar: tuple[float, float, float, float],
+    stop_loss: float,
+    take_profit: float,
+    slippage: float,
+) -> tuple[float, str] | None:
+    """Return (price, reason) of the stop level one bar reaches, stop-loss first."""
+    o, h, lo, _ = bar
+    stop = entry_price * (1 - stop_loss) if stop_loss > 0 else None
+    take = entry_price * (1 + take_profit) if take_profit > 0 else None
+    if stop is not None and o <= stop:
+        return (o * (1 - slippage), "stop_loss")
+    if stop is not None and lo <= stop:
+        return (stop * (1 - slippage), "stop_loss")
+    if take is not None and o >= take:
+        return (o, "take_profit")
+    if take is not None and h >= take:
+        return (take, "take_profit")
+    return None
+
+
 def reference_row(
     entry: np.ndarray,
     exit_: np.ndarray,
@@ -56,25 +78,19 @@ def reference_row(
             continue
         last_valid = t
         fill: tuple[float, str] | None = None
-        if position is not None and pending == "exit":
-            fill = (o[t] * (1 - slippage), "signal")
-        elif position is None and pending == "entry":
+        if position is not None:
+            # A stop reached in this bar wins over the exit pending at its open.
+            fill = _stop(position["price"], bar, stop_loss, take_profit, slippage)
+            if fill is None and pending == "exit":
+                fill = (o[t] * (1 - slippage), "signal")
+        elif pending == "entry":
             price = o[t] * (1 + slippage)
             amount = cash * fraction / (price * (1 + fee))
             entry_fee = amount * price * fee
             cash -= amount * price + entry_fee
             position = {"i": t, "price": price, "fee": entry_fee}
-        if position is not None and fill is None and (t > position["i"] or stops_on_entry_bar):
-            stop = position["price"] * (1 - stop_loss) if stop_loss > 0 else None
-            take = position["price"] * (1 + take_profit) if take_profit > 0 else None
-            if stop is not None and o[t] <= stop:
-                fill = (o[t] * (1 - slippage), "stop_loss")
-            elif stop is not None and lo[t] <= stop:
-                fill = (stop * (1 - slippage), "stop_loss")
-            elif take is not None and o[t] >= take:
-                fill = (o[t], "take_profit")
-            elif take is not None and h[t] >= take:
-                fill = (take, "take_profit")
+            if stops_on_entry_bar:
+                fill = _stop(price, bar, stop_loss, take_profit, slippage)
         if position is not None and fill is not None:
             exit_fee = amount * fill[0] * fee
             cash += amount * fill[0] - exit_fee

@@ -107,6 +107,39 @@ def test_take_profit_hit_and_stop_has_priority() -> None:
     assert REASONS[res.trades.reason[0]] == "stop_loss"
 
 
+def test_a_stop_reached_on_the_bar_of_a_pending_exit_fills_at_the_stop() -> None:
+    # Entry at bar 1's open (10); the exit signal at bar 1's close is pending at bar 2,
+    # whose range reaches the 5 % stop (9.5) although it opens above it (9.8).
+    rows = [(10, 10, 10, 10), (10, 10.2, 9.9, 10), (9.8, 9.9, 9.0, 9.2), (9, 9, 9, 9)]
+    o, h, lo, c = _bars(rows)
+    s = BacktestSettings(capital=1000.0, fee=0.001, slippage=0.001, stop_loss=0.05)
+    res = run_signals(_mask(4, [0]), _mask(4, [1]), o, h, lo, c, s)
+    tr = res.trades
+    assert len(tr) == 1
+    assert (tr.entry_index[0], tr.exit_index[0]) == (1, 2)
+    assert REASONS[tr.reason[0]] == "stop_loss"
+    assert tr.exit_price[0] == pytest.approx(10 * 1.001 * 0.95 * 0.999)
+    # Without the stop the pending exit fills at that bar's open.
+    plain = run_signals(_mask(4, [0]), _mask(4, [1]), o, h, lo, c, s.model_copy(
+        update={"stop_loss": None}
+    )).trades  # fmt: skip
+    assert REASONS[plain.reason[0]] == "signal"
+    assert plain.exit_price[0] == pytest.approx(9.8 * 0.999)
+    # A bar gapping through the stop fills both readings at its open: the stop's reason.
+    gap = [(10, 10, 10, 10), (10, 10.2, 9.9, 10), (9.0, 9.9, 8.5, 9.2), (9, 9, 9, 9)]
+    tr = run_signals(_mask(4, [0]), _mask(4, [1]), *_bars(gap), s).trades
+    assert REASONS[tr.reason[0]] == "stop_loss"
+    assert tr.exit_price[0] == pytest.approx(9.0 * 0.999)
+
+
+def test_a_take_profit_reached_on_the_bar_of_a_pending_exit_fills_at_its_level() -> None:
+    rows = [(10, 10, 10, 10), (10, 10.2, 9.9, 10), (10.1, 11.5, 10.0, 10.2), (9, 9, 9, 9)]
+    s = BacktestSettings(capital=1000.0, fee=0.0, take_profit=0.1)
+    tr = run_signals(_mask(4, [0]), _mask(4, [1]), *_bars(rows), s).trades
+    assert (tr.exit_index[0], REASONS[tr.reason[0]]) == (2, "take_profit")
+    assert tr.exit_price[0] == pytest.approx(11.0)
+
+
 def test_stops_on_entry_bar_switch() -> None:
     rows = [(10, 10, 10, 10), (10, 10.2, 9.0, 10), (10, 10, 10, 10)]
     o, h, lo, c = _bars(rows)

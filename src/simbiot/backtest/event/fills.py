@@ -4,7 +4,8 @@
 the rules stated in :mod:`simbiot.backtest.fastpath` with the same arithmetic in the same
 order, so its trades equal the fast path's: orders from bar ``t``'s signals fill at bar
 ``t + 1``'s open (an exit beats an entry, a missing candle drops the order), stops are
-levels from the entry fill checked inside each bar with the stop-loss winning a tie, the
+levels from the entry fill checked inside each bar with the stop-loss winning a tie and
+a held position's stop coming before the signal exit pending at the open, the
 fee is charged on every fill, capital is split equally and an entry spends ``fraction``
 of the symbol's cash. Each step is vectorised across symbols; only time is a loop.
 """
@@ -91,11 +92,15 @@ class FastPathCompatible:
         held = self.in_pos & valid
         exit_px = np.full(len(c), math.nan)
         reason = np.full(len(c), _SIGNAL, dtype=np.int64)
-        sig_exit = valid & self.in_pos & self._want_exit
+        # Held positions: stops first, then the signal exit pending at the open.
+        self._stops(held, o, h, lo, exit_px, reason)
+        sig_exit = held & np.isnan(exit_px) & self._want_exit
         exit_px[sig_exit] = o[sig_exit] * (1.0 - self._slip)
-        self._enter(t, valid & ~self.in_pos & self._want_entry, o)
-        held |= self.in_pos & valid
-        self._stops(t, valid & self.in_pos & np.isnan(exit_px), o, h, lo, exit_px, reason)
+        entering = valid & ~self.in_pos & self._want_entry
+        self._enter(t, entering, o)
+        if self._stops_on_entry_bar:
+            self._stops(entering, o, h, lo, exit_px, reason)
+        held |= entering
         fills = self._close(t, valid & self.in_pos & ~np.isnan(exit_px), exit_px, reason)
         self.bars_in_market += held
         self._want_exit = valid & exit_
@@ -131,7 +136,6 @@ class FastPathCompatible:
 
     def _stops(
         self,
-        t: int,
         mask: BoolArray,
         o: FloatArray,
         h: FloatArray,
@@ -139,8 +143,6 @@ class FastPathCompatible:
         exit_px: FloatArray,
         reason: IntArray,
     ) -> None:
-        if not self._stops_on_entry_bar:
-            mask = mask & (self.entry_index < t)
         sl, tp = self.sl_price, self.tp_price
         # Checked in the kernel's order; each case only where no earlier one fired.
         cases = (

@@ -74,3 +74,18 @@ def test_a_missing_candle_drops_the_pending_order() -> None:
     assert eq[0] == 100.0
     model.on_bar(2, one, one, one, one, no, no)
     assert not model.in_pos[0]
+
+
+def test_a_stop_comes_before_the_exit_pending_at_the_open() -> None:
+    s = BacktestSettings(capital=100.0, fee=0.0, stop_loss=0.05)
+    model = FastPathCompatible(s, 2)
+    yes, no = np.array([True, True]), np.array([False, False])
+    ten = np.full(2, 10.0)
+    model.on_bar(0, ten, ten, ten, ten, yes, no)
+    model.on_bar(1, ten, ten, ten, ten, no, yes)  # both enter at 10; exits now pending
+    # Symbol 0's bar reaches the 9.5 stop after opening at 9.8; symbol 1's does not.
+    o, h, lo, c = np.array([9.8, 9.8]), np.array([9.9, 9.9]), np.array([9.0, 9.6]), ten
+    fills, _ = model.on_bar(2, o, h, lo, c, no, no)
+    assert fills.row.tolist() == [0, 1]
+    assert fills.reason.tolist() == [1, 0]  # stop_loss, signal
+    np.testing.assert_allclose(fills.exit_price, [9.5, 9.8])
