@@ -20,6 +20,7 @@ __all__ = [
     "page",
     "set_active",
     "set_password_hash",
+    "set_role",
 ]
 
 
@@ -70,6 +71,16 @@ async def set_active(session: AsyncSession, *, user_id: int, is_active: bool) ->
     row = await get(session, user_id=user_id)
     async with savepoint(session, "update user"):
         row.is_active = is_active
+    return row
+
+
+async def set_role(session: AsyncSession, *, user_id: int, role: str) -> UserRow:
+    """Make the user an ordinary user or an administrator."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+    row = await get(session, user_id=user_id)
+    async with savepoint(session, "update user"):
+        row.role = role
     return row
 
 
