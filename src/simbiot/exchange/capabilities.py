@@ -30,6 +30,7 @@ class Endpoint:
     FETCH_ORDER = "fetch_order"
     OPEN_ORDERS = "open_orders"
     MY_TRADES = "my_trades"
+    KEY_PERMISSIONS = "key_permissions"
 
     ALL = (
         MARKETS,
@@ -42,6 +43,7 @@ class Endpoint:
         FETCH_ORDER,
         OPEN_ORDERS,
         MY_TRADES,
+        KEY_PERMISSIONS,
     )
 
 
@@ -116,6 +118,7 @@ VENUES: Mapping[str, VenueCapabilities] = MappingProxyType(
                     Endpoint.FETCH_ORDER: 2,
                     Endpoint.OPEN_ORDERS: 3,
                     Endpoint.MY_TRADES: 10,
+                    Endpoint.KEY_PERMISSIONS: 1,
                 }
             ),
             ccxt_options=_frozen({"defaultType": "spot", "adjustForTimeDifference": False}),
@@ -145,6 +148,7 @@ VENUES: Mapping[str, VenueCapabilities] = MappingProxyType(
                     Endpoint.FETCH_ORDER: 4,
                     Endpoint.OPEN_ORDERS: 80,
                     Endpoint.MY_TRADES: 20,
+                    Endpoint.KEY_PERMISSIONS: 1,
                 }
             ),
             ccxt_options=_frozen(

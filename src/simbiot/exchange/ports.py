@@ -7,8 +7,9 @@ from typing import Protocol, runtime_checkable
 
 from simbiot.domain.market import Candles, MarketInfo, Ticker
 from simbiot.domain.orders import Balance, ExchangeOrder, ExchangeTrade, OrderSide, OrderType
+from simbiot.exchange.permissions import KeyPermissions
 
-__all__ = ["MarketDataPort", "TradingPort"]
+__all__ = ["KeyPermissionsPort", "MarketDataPort", "TradingPort"]
 
 
 @runtime_checkable
@@ -98,4 +99,16 @@ class TradingPort(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class KeyPermissionsPort(Protocol):
+    """What the venue says about the API key of one account."""
+
+    async def key_permissions(self) -> KeyPermissions:
+        """Return the key's permissions; every one is "unknown" on a venue that cannot tell.
+
+        A key the venue refuses raises ``AuthenticationError``.
+        """
         ...

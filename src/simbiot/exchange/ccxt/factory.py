@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,11 @@ from simbiot.exchange.capabilities import capabilities
 from simbiot.exchange.ccxt.errors import install_header_capture
 from simbiot.exchange.ccxt.urls import rebase_urls
 
-__all__ = ["Credentials", "create_client"]
+__all__ = ["CREDENTIALED_LOGGER", "Credentials", "create_client"]
+
+# ccxt logs every request's headers (the API key among them) at DEBUG. Clients holding
+# credentials log through this logger instead, which never passes DEBUG records on.
+CREDENTIALED_LOGGER = "simbiot.exchange.ccxt.credentialed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,10 @@ def create_client(
         if credentials.password is not None:
             config["password"] = credentials.password.get_secret_value()
     client = getattr(ccxt_async, venue)(config)
+    if credentials is not None:
+        quiet = logging.getLogger(CREDENTIALED_LOGGER)
+        quiet.setLevel(max(quiet.level, logging.INFO))
+        client.logger = quiet
     if session is not None:
         # ccxt pauses on close to let its own sockets drain; a shared session has none.
         client.timeout_on_exit = 0

@@ -30,6 +30,7 @@ from simbiot.exchange.ccxt.gateway import Gateway
 from simbiot.exchange.ccxt.market_data import CcxtMarketData
 from simbiot.exchange.ccxt.orders import parse_balance, parse_order, parse_trade
 from simbiot.exchange.metrics import ExchangeMetrics
+from simbiot.exchange.permissions import KeyPermissions, permission_query
 from simbiot.exchange.pool import ConnectionPool
 from simbiot.exchange.retry import RetryPolicy
 from simbiot.exchange.throttle import (
@@ -224,6 +225,16 @@ class CcxtTrading:
         await self._ensure_markets()
         raw = await self._gateway.read(Endpoint.BALANCE, self._client.fetch_balance)
         return parse_balance(raw, exchange=self._venue)
+
+    async def key_permissions(self) -> KeyPermissions:
+        """Ask the venue what this key may do; "unknown" everywhere when it cannot tell."""
+        query = permission_query(self._venue)
+        if query is None:
+            return KeyPermissions.unknown()
+        raw = await self._gateway.read(
+            Endpoint.KEY_PERMISSIONS, getattr(self._client, query.method)
+        )
+        return query.parse(raw)
 
     async def close(self) -> None:
         """Close the ccxt client (the venue's shared HTTP session stays open)."""

@@ -23,10 +23,11 @@ class Balance:
 
 @dataclass(slots=True)
 class Account:
-    """An API key, its secret and its balances."""
+    """An API key, its secret, whether the key may withdraw, and its balances."""
 
     api_key: str
     secret: str
+    can_withdraw: bool = False
     balances: defaultdict[str, Balance] = field(default_factory=lambda: defaultdict(Balance))
 
     def deposit(self, asset: str, amount: Decimal) -> None:

@@ -42,10 +42,18 @@ class ExchangeState:
         self._trade_seq = itertools.count(1)
 
     # --- accounts -------------------------------------------------------------------
-    def add_account(self, api_key: str, secret: str, balances: Mapping[str, Decimal]) -> Account:
-        """Create (or top up) an account."""
+    def add_account(
+        self,
+        api_key: str,
+        secret: str,
+        balances: Mapping[str, Decimal],
+        *,
+        can_withdraw: bool = False,
+    ) -> Account:
+        """Create (or top up) an account; ``can_withdraw`` is its key's withdraw permission."""
         account = self.accounts.get(api_key) or Account(api_key, secret)
         account.secret = secret
+        account.can_withdraw = can_withdraw
         for asset, amount in balances.items():
             account.deposit(asset, Decimal(amount))
         self.accounts[api_key] = account

@@ -45,15 +45,21 @@ class ControlRoutes:
         return body if isinstance(body, dict) else None
 
     async def add_account(self, request: web.Request) -> web.Response:
-        """Create an account: ``{"api_key", "secret", "balances": {"USDT": "10000"}}``."""
+        """Create an account: ``{"api_key", "secret", "balances": {"USDT": "10000"}}``, and
+        optionally ``"can_withdraw": true`` for a key the venue reports as able to withdraw."""
         body = await self._json(request)
         if body is None or not body.get("api_key") or not body.get("secret"):
             return _bad("expected a JSON object with api_key, secret and balances")
+        can_withdraw = body.get("can_withdraw", False)
+        if not isinstance(can_withdraw, bool):
+            return _bad("can_withdraw must be true or false")
         try:
             balances = {str(k): Decimal(str(v)) for k, v in (body.get("balances") or {}).items()}
         except InvalidOperation:
             return _bad("balances must map assets to decimal amounts")
-        self._server.add_account(str(body["api_key"]), str(body["secret"]), balances)
+        self._server.add_account(
+            str(body["api_key"]), str(body["secret"]), balances, can_withdraw=can_withdraw
+        )
         return ok({"api_key": body["api_key"]})
 
     async def advance(self, request: web.Request) -> web.Response:

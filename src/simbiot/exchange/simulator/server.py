@@ -19,6 +19,7 @@ from simbiot.exchange.simulator.ratelimit import IpWeightLimiter
 from simbiot.exchange.simulator.records import RequestRecord
 from simbiot.exchange.simulator.replay import ReplayTape
 from simbiot.exchange.simulator.routes_binance import BinanceRoutes
+from simbiot.exchange.simulator.routes_binance_private import BinanceAccountRoutes
 from simbiot.exchange.simulator.routes_coingecko import CoinGeckoRoutes
 from simbiot.exchange.simulator.routes_control import ControlRoutes
 from simbiot.exchange.simulator.routes_private import PrivateRoutes
@@ -103,9 +104,17 @@ class SimulatorServer:
         self.exchange_state.sweep()
         return now
 
-    def add_account(self, api_key: str, secret: str, balances: dict[str, Decimal]) -> None:
-        """Create (or top up) an account with ``balances``."""
-        self.exchange_state.add_account(api_key, secret, balances)
+    def add_account(
+        self,
+        api_key: str,
+        secret: str,
+        balances: dict[str, Decimal],
+        *,
+        can_withdraw: bool = False,
+    ) -> None:
+        """Create (or top up) an account with ``balances``; ``can_withdraw`` is what the
+        venue reports about the key's withdraw permission."""
+        self.exchange_state.add_account(api_key, secret, balances, can_withdraw=can_withdraw)
 
     def build_app(self) -> web.Application:
         """Return the aiohttp application with every route."""
@@ -116,6 +125,7 @@ class SimulatorServer:
         public.register(app)
         PrivateRoutes(self.exchange_state, self.faults).register(app)
         BinanceRoutes(self.markets, public).register(app)
+        BinanceAccountRoutes(self.exchange_state, self.faults).register(app)
         CoinGeckoRoutes(self.markets).register(app)
         ControlRoutes(self).register(app)
         return app
