@@ -1,15 +1,17 @@
 """The trading step of a cycle: signals fanned out to accounts, orders, exits, results.
 
 Built once per process from the container (:func:`build_trading`); :meth:`TradingStack.cycle`
-runs one burst after an X-ray: the signal service evaluates each distinct configuration
-once, the trader decides and executes per account, the position monitor applies exits.
+runs one burst after an X-ray: the running bots are read from the database (with their
+owners' plans), the signal service evaluates each distinct configuration once, the trader
+decides and executes per account, the position monitor applies exits, and every running
+bot's equity is recorded.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import numpy as np
@@ -19,8 +21,10 @@ from simbiot.analysis.xray.engine import XRayResult
 from simbiot.config.sections import DemoUserSettings
 from simbiot.domain.errors import NotFound
 from simbiot.domain.market import MarketInfo
+from simbiot.exchange.ports import TradingPort
 from simbiot.execution.accounts import MarketContext, UserAccount, UserReport
 from simbiot.execution.balances import BalanceCache
+from simbiot.execution.equity import EquityMarks
 from simbiot.execution.events import BusEventSink
 from simbiot.execution.executors import Executors
 from simbiot.execution.ledger import Ledger
@@ -32,7 +36,16 @@ from simbiot.execution.reconcile import AccountGuard
 from simbiot.execution.trader import Trader
 from simbiot.risk.exits import Bar
 from simbiot.services.container import Container
+from simbiot.services.entitlements import (
+    BotClaim,
+    PlanEntitlements,
+    Refusal,
+    admit,
+    position_slots,
+)
+from simbiot.services.equity_book import EquityBook
 from simbiot.services.ml_trading import ModelTrading
+from simbiot.services.running_bots import RunningBot, RunningBots, capitals
 from simbiot.signals import SignalCycleResult, SignalInputs, Subscription
 from simbiot.storage.repositories import bots, orders, positions, strategies, users
 
@@ -75,32 +88,42 @@ class AccountResult:
 
 
 class TradingStack:
-    """The trader, the position monitor and their shared parts for one venue."""
+    """The trader, the position monitor and their shared parts for one venue.
+
+    The accounts are the running bots in the database, re-read at every cycle
+    (:meth:`refresh`): a bot started or stopped through the API trades or stops at the
+    next cycle. Plan entitlements decide which bots may open positions and how many.
+    """
 
     def __init__(
-        self,
-        container: Container,
-        accounts: Sequence[UserAccount],
-        capital: Mapping[str, Decimal],
-        emails: Mapping[int, str],
+        self, container: Container, *, entitlements: PlanEntitlements | None = None
     ) -> None:
         c = container
         self._c = c
         self.venue = c.venue(None)
-        self.accounts = list(accounts)
-        self._capital = dict(capital)
-        self._emails = dict(emails)
         settings, risk, clock = c.settings.trading, c.settings.risk, c.clock
+        self.running: list[RunningBot] = []
+        self.accounts: list[UserAccount] = []
+        self.refused: dict[int, Refusal] = {}
+        self._capital: dict[str, Decimal] = {}
+        self._live: dict[str, str] = {}  # live account reference → venue
+        self._bots = RunningBots(
+            c.database,
+            c.strategies,
+            self.venue,
+            default_capital=Decimal(repr(settings.paper_capital)),
+        )
+        self.entitlements = entitlements or PlanEntitlements(c.database, c.settings.billing, clock)
+        self._marks = EquityMarks(clock)
+        self._book = EquityBook(c.database, clock)
         self.ledger = Ledger(c.database)
         self._prices = TickerPrices(c.market_data(self.venue), clock)
         self._paper_balances = PaperBalances(
             self.ledger, lambda _user, ref: self._capital.get(ref, Decimal(0))
         )
         paper = PaperExecutor(self.ledger, self._prices, clock, settings, self._paper_balances)
-        executors = Executors(paper, self.ledger, clock, settings)
-        self._balances = BalanceCache(
-            self._paper_balances.free_quote, clock, settings.balance_ttl_s
-        )
+        executors = Executors(paper, self.ledger, clock, settings, port_for=self._port_for)
+        self._balances = BalanceCache(self._free_quote, clock, settings.balance_ttl_s)
         self.guard = AccountGuard()
         self.trader = Trader(
             executors=executors,
@@ -110,6 +133,8 @@ class TradingStack:
             risk=risk,
             settings=settings,
             clock=clock,
+            entitlements=self.entitlements,
+            equity=self._marks,
         )
         self._models = ModelTrading(c)
         self.monitor = PositionMonitor(
@@ -126,8 +151,55 @@ class TradingStack:
     def subscriptions(self) -> list[Subscription]:
         return [a.subscription for a in self.accounts]
 
+    async def _port_for(self, account: UserAccount) -> TradingPort:
+        return await self._c.exchanges.trading(
+            account.exchange, str(account.user_id), account.account_ref
+        )
+
+    async def _free_quote(self, user_id: int, account_ref: str) -> Decimal:
+        venue = self._live.get(account_ref)
+        if venue is None:
+            return await self._paper_balances.free_quote(user_id, account_ref)
+        port = await self._c.exchanges.trading(venue, str(user_id), account_ref)
+        balance = (await port.fetch_balance()).get(self._c.settings.trading.quote)
+        return balance.free if balance is not None else Decimal(0)
+
+    async def refresh(self) -> list[UserAccount]:
+        """Load the running bots and their owners' plans; return the accounts to trade.
+
+        A bot its plan refuses (strategy, live trading, number of bots) keeps its open
+        positions managed but gets no position slot; the others get at most the plan's
+        ``max_symbols`` slots.
+        """
+        running = await self._bots.load()
+        grants = await self.entitlements.refresh(b.user_id for b in running)
+        by_user: dict[int, list[BotClaim]] = {}
+        for b in running:
+            by_user.setdefault(b.user_id, []).append(
+                BotClaim(b.bot_id, b.user_id, b.strategy, b.account.paper)
+            )
+        refused: dict[int, Refusal] = {}
+        for uid, claims in by_user.items():
+            refused.update(admit(grants[uid], claims))
+        accounts = []
+        for b in running:
+            slots = 0 if b.bot_id in refused else position_slots(grants[b.user_id], b.slots)
+            sub = b.account.subscription
+            if sub.max_slots != slots:
+                sub = replace(sub, max_slots=slots)
+            accounts.append(replace(b.account, subscription=sub))
+        self.running, self.accounts, self.refused = running, accounts, refused
+        self._capital = capitals(running)
+        self._live = {
+            b.account.account_ref: b.account.exchange for b in running if b.capital is None
+        }
+        await self._book.restore(running, self._marks)
+        return accounts
+
     async def cycle(self, xray: XRayResult) -> TradingCycle:
-        """Signals for every subscribed configuration, then trading and exits per account."""
+        """Signals for every subscribed configuration, then trading and exits per account,
+        then one equity mark per running bot."""
+        await self.refresh()
         result = await self._c.signal_service.run_cycle(
             SignalInputs.from_xray(xray), self.subscriptions
         )
@@ -136,6 +208,7 @@ class TradingStack:
         flat, ctx, dropped = await self._models.apply(xray, flat, ctx)
         reports = await self.trader.on_signals(flat, self.accounts, ctx)
         monitor = await self.monitor.tick(self.accounts, bars, ctx)
+        await self._book.record(self.running, ctx.prices, self._balances.free)
         return TradingCycle(result, reports, monitor, dropped)
 
     async def _context(self, xray: XRayResult) -> tuple[MarketContext, dict[str, Bar]]:
@@ -169,11 +242,18 @@ class TradingStack:
         return ctx, bars
 
     async def results(self) -> list[AccountResult]:
-        """Every account's cash, positions at the last price, and equity."""
+        """Every running bot's cash, positions at the last price, and equity."""
+        if not self.running:
+            return []
+        emails: dict[int, str] = {}
+        async with self._c.database.transaction() as session:
+            for uid in dict.fromkeys(b.user_id for b in self.running):
+                emails[uid] = (await users.get(session, user_id=uid)).email
         out = []
-        for account in self.accounts:
+        for bot in self.running:
+            account = bot.account
             ref = account.account_ref
-            cash = await self._paper_balances.free_quote(account.user_id, ref)
+            cash = await self._free_quote(account.user_id, ref)
             async with self._c.database.transaction() as session:
                 open_rows = await positions.list_open(
                     session, user_id=account.user_id, bot_id=account.bot_id
@@ -187,9 +267,9 @@ class TradingStack:
                 value += row.amount * (price if price is not None else row.entry_price)
             out.append(
                 AccountResult(
-                    self._emails.get(account.user_id, str(account.user_id)),
+                    emails.get(account.user_id, str(account.user_id)),
                     account.subscription.config.strategy,
-                    self._capital.get(ref, Decimal(0)),
+                    bot.capital if bot.capital is not None else cash + value,
                     cash,
                     len(open_rows),
                     value,
@@ -199,15 +279,11 @@ class TradingStack:
         return out
 
 
-async def seed_demo_users(
-    container: Container, demo: Sequence[DemoUserSettings]
-) -> tuple[list[UserAccount], dict[str, Decimal], dict[int, str]]:
-    """Create (once) each demo user with a paper bot on its strategy; return their accounts."""
+async def seed_demo_users(container: Container, demo: Sequence[DemoUserSettings]) -> list[int]:
+    """Create (once) each demo user with a paper bot on its strategy, and start the bots;
+    return their ids. The bot's params carry its capital and position slots."""
     registry = container.strategies
-    accounts: list[UserAccount] = []
-    capital: dict[str, Decimal] = {}
-    emails: dict[int, str] = {}
-    venue = container.venue(None)
+    bot_ids: list[int] = []
     async with container.database.transaction() as session:
         for spec in demo:
             config = registry.default_config(spec.strategy, **spec.params)
@@ -218,6 +294,7 @@ async def seed_demo_users(
                 user = await users.create(
                     session, email=spec.email, password_hash=f"!demo:{secrets.token_hex(16)}"
                 )
+            params = {"capital": repr(spec.capital), "max_slots": spec.max_slots}
             existing = [
                 b
                 for b in await bots.list_for_user(session, user_id=user.id)
@@ -225,6 +302,8 @@ async def seed_demo_users(
             ]
             if existing:
                 bot = existing[0]
+                if bot.params != params:
+                    await bots.update_params(session, user_id=user.id, bot_id=bot.id, params=params)
             else:
                 strat = await strategies.create(
                     session,
@@ -239,17 +318,17 @@ async def seed_demo_users(
                     strategy_id=strat.id,
                     name=spec.strategy,
                     mode="paper",
-                    params=dict(config.params),
+                    params=params,
                 )
-            ref = orders.paper_account_ref(bot.id)
-            capital[ref] = Decimal(repr(spec.capital))
-            emails[user.id] = spec.email
-            sub = Subscription(user.id, config, max_slots=spec.max_slots, capital=capital[ref])
-            accounts.append(UserAccount(user.id, bot.id, venue, ref, sub, paper=True))
-    return accounts, capital, emails
+            if bot.status != "running":
+                await bots.set_status(session, user_id=user.id, bot_id=bot.id, status="running")
+            bot_ids.append(bot.id)
+    return bot_ids
 
 
 async def build_trading(container: Container) -> TradingStack:
-    """Seed the configured demo users and build the trading stack over them."""
-    accounts, capital, emails = await seed_demo_users(container, container.settings.run.users)
-    return TradingStack(container, accounts, capital, emails)
+    """Seed the configured demo users, then build the trading stack over every running bot."""
+    await seed_demo_users(container, container.settings.run.users)
+    stack = TradingStack(container)
+    await stack.refresh()
+    return stack

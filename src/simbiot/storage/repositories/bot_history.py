@@ -5,7 +5,7 @@ Every query is scoped by the user and the bot, so another user's bot id reads no
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,6 +21,7 @@ __all__ = [
     "fill_totals",
     "fills_page",
     "open_positions",
+    "open_positions_of_bots",
     "orders_page",
     "positions_page",
 ]
@@ -125,3 +126,20 @@ async def fill_totals(session: AsyncSession, *, user_id: int, bot_id: int) -> Fi
     async with translated("bot fill totals"):
         fees = (await session.scalars(query)).all()
     return FillTotals(sum(fees, Decimal(0)), len(fees))
+
+
+async def open_positions_of_bots(
+    session: AsyncSession, *, owners: Mapping[int, int]
+) -> list[PositionRow]:
+    """Return the open positions of many bots at once; ``owners`` maps bot id → user id,
+    and a row counts only when it belongs to its bot's owner."""
+    if not owners:
+        return []
+    query = select(PositionRow).where(
+        PositionRow.bot_id.in_(list(owners)),
+        PositionRow.user_id.in_(set(owners.values())),
+        PositionRow.status == "open",
+    )
+    async with translated("list open positions of bots"):
+        rows = (await session.scalars(query.order_by(PositionRow.id))).all()
+    return [r for r in rows if r.bot_id is not None and owners.get(r.bot_id) == r.user_id]
