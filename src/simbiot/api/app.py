@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from simbiot import __version__
 from simbiot.api.background import BACKGROUND
 from simbiot.api.errors import install_error_handlers
+from simbiot.api.limits import install_limits
 from simbiot.api.routes import ROOT_ROUTERS, ROUTERS
 from simbiot.api.state import ApiState
 from simbiot.config import Settings
@@ -66,6 +67,7 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
     )
+    install_limits(app, settings, API_PREFIX)
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from simbiot.api.limits import idempotency_purger, limits_runtime
 from simbiot.api.state import BackgroundFactory
 
 __all__ = ["BACKGROUND"]
 
-BACKGROUND: tuple[BackgroundFactory, ...] = ()
+BACKGROUND: tuple[BackgroundFactory, ...] = (limits_runtime, idempotency_purger)
