@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simbiot.learning.labels import forward_return, triple_barrier
+from simbiot.learning.labels import forward_return, forward_volatility, triple_barrier
 
 
 def test_forward_return_matches_log_ratio_and_leaves_tail_nan() -> None:
@@ -68,3 +68,21 @@ def test_triple_barrier_labels_are_binary_or_nan(seed: int, horizon: int) -> Non
     assert set(np.unique(finite)) <= {0.0, 1.0}
     assert np.isnan(out[:, -horizon:]).all()
     assert np.isfinite(out[:, :-horizon]).all()
+
+
+def test_forward_volatility_reads_only_its_horizon() -> None:
+    rng = np.random.default_rng(5)
+    close = np.exp(np.cumsum(rng.normal(0, 0.01, size=(3, 120)), axis=1))
+    h = 6
+    fv = forward_volatility(close, h)
+    r = np.log(close[:, 1:] / close[:, :-1])
+    t = 40
+    np.testing.assert_allclose(fv[:, t], r[:, t : t + h].std(axis=1, ddof=1))
+    assert np.isnan(fv[:, -h:]).all()
+    changed = close.copy()
+    changed[:, t + h + 1 :] *= 3.0  # after the label window: the label at t stays
+    np.testing.assert_allclose(forward_volatility(changed, h)[:, t], fv[:, t])
+    changed[:, t + h] *= 1.5  # inside the window: it moves
+    assert not np.allclose(forward_volatility(changed, h)[:, t], fv[:, t])
+    with pytest.raises(ValueError):
+        forward_volatility(close, 1)
