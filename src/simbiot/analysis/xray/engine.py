@@ -33,6 +33,7 @@ from simbiot.analysis.filters import FilterResult, UniverseFilter
 from simbiot.analysis.indicators import IndicatorLayers, IndicatorParams, compute_layers
 from simbiot.analysis.market_state import MarketState, MarketStateClassifier, choose_reference
 from simbiot.analysis.snapshot import SymbolRow, XRaySnapshot
+from simbiot.analysis.xray._k_candles import bad_candles
 from simbiot.analysis.xray.anomaly import (
     AnomalyDetector,
     AnomalyResult,
@@ -86,15 +87,9 @@ class _Timer:
 def sanitize_frame(frame: MarketFrame) -> MarketFrame:
     """Blank (NaN) every candle with a non-finite or non-positive price or a bad volume."""
     o, h, lo, c, v = frame.open, frame.high, frame.low, frame.close, frame.volume
-    with np.errstate(invalid="ignore"):
-        good = (
-            np.isfinite(o) & np.isfinite(h) & np.isfinite(lo) & np.isfinite(c) & np.isfinite(v)
-            & (o > 0) & (h > 0) & (lo > 0) & (c > 0) & (v >= 0)
-        )  # fmt: skip
-    candles = np.isfinite(c) | np.isfinite(o) | np.isfinite(v)
-    if not (candles & ~good).any():
+    bad = np.empty(frame.shape, dtype=np.bool_)
+    if not bad_candles(o, h, lo, c, v, bad):
         return frame
-    bad = ~good
     arrays = [np.where(bad, np.nan, a) for a in (o, h, lo, c, v)]
     return MarketFrame(frame.exchange, frame.timeframe, frame.symbols, frame.timestamp, *arrays)
 
@@ -150,7 +145,10 @@ class XRayEngine:
         metadata: Mapping[str, TokenFacts] | None = None,
         now_ms: int | None = None,
     ) -> XRaySnapshot:
-        """Return the snapshot of ``frame`` (see :meth:`analyse`)."""
+        """Return the snapshot of ``frame`` (see :meth:`analyse`).
+
+        The feature set never leaves this call, so its buffer is this thread's scratch.
+        """
         return self.analyse(
             frame,
             markets=markets,
@@ -158,6 +156,7 @@ class XRayEngine:
             quarantined=quarantined,
             metadata=metadata,
             now_ms=now_ms,
+            keep_features=False,
         ).snapshot
 
     def analyse(
@@ -169,8 +168,14 @@ class XRayEngine:
         quarantined: Collection[str] = (),
         metadata: Mapping[str, TokenFacts] | None = None,
         now_ms: int | None = None,
+        keep_features: bool = True,
     ) -> XRayResult:
-        """Run every stage; ``now_ms`` defaults to the close time of the newest candle."""
+        """Run every stage; ``now_ms`` defaults to the close time of the newest candle.
+
+        With ``keep_features`` False the feature set is written into a buffer that the
+        next pass on this thread overwrites: the result's features belong to this pass
+        only (reusing the buffer saves filling fresh memory).
+        """
         s = self.settings
         timer = _Timer()
         started = time.perf_counter()
@@ -185,11 +190,10 @@ class XRayEngine:
             state = self._state.classify(
                 frame, quarantined=quarantined, reference_row=ref_row, skipped=skipped
             )
-        rows = np.fromiter((frame.index(x) for x in kept.kept), dtype=np.intp, count=len(kept.kept))
-        sub = frame.select(rows)
+        sub = _kept_frame(frame, kept.kept)
         metrics = anomaly = scores = feats = None
         detections: dict[str, DetectorResult] = {}
-        if rows.size:
+        if sub.shape[0]:
             ref_in_sub = (
                 kept.kept.index(state.reference)
                 if state.reference is not None and state.reference in kept.kept
@@ -206,7 +210,10 @@ class XRayEngine:
                     )
                     self._scratch.indicators = ind
                 with timer.stage("features"):
-                    feats = compute_features(sub, ind, ref_in_sub, workers=s.workers)
+                    scratch = None if keep_features else self._reusable_features(sub)
+                    feats = compute_features(sub, ind, ref_in_sub, out=scratch, workers=s.workers)
+                    if not keep_features:
+                        self._scratch.features = feats
                 bank = IndicatorBank(sub, ind)
             else:
                 # Without features only the indicators the X-ray reads are computed.
@@ -259,6 +266,11 @@ class XRayEngine:
         last: IndicatorLayers | None = getattr(self._scratch, "indicators", None)
         return last if last is not None and last.shape == frame.shape else None
 
+    def _reusable_features(self, frame: MarketFrame) -> FeatureSet | None:
+        """This thread's scratch feature set when ``frame`` has its shape, else None."""
+        last: FeatureSet | None = getattr(self._scratch, "features", None)
+        return last if last is not None and last.block.shape[1:] == frame.shape else None
+
     def _detect(
         self, frame: MarketFrame, bank: IndicatorBank, feats: FeatureSet | None
     ) -> dict[str, DetectorResult]:
@@ -269,6 +281,14 @@ class XRayEngine:
             except Exception:  # one faulty (e.g. ML) detector must not sink the X-ray
                 log.exception("detector %s failed; its verdicts are left out", detector.name)
         return out
+
+
+def _kept_frame(frame: MarketFrame, kept: tuple[str, ...]) -> MarketFrame:
+    """The rows of ``kept`` (in frame order); the frame itself when every row is kept."""
+    if kept == frame.symbols:
+        return frame
+    row = {symbol: i for i, symbol in enumerate(frame.symbols)}
+    return frame.select(np.fromiter((row[x] for x in kept), dtype=np.intp, count=len(kept)))
 
 
 def _warm(bank: IndicatorBank, s: AnalysisSettings) -> None:

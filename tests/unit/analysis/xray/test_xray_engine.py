@@ -141,6 +141,32 @@ def test_sanitize_blanks_bad_candles_only() -> None:
     assert sanitize_frame(frame) is frame
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("high", np.inf), ("low", -2.0), ("open", 0.0), ("volume", -1.0), ("volume", np.nan)],
+)
+def test_sanitize_finds_each_kind_of_bad_candle_in_a_view(field: str, value: float) -> None:
+    frame = random_market(4, 60)
+    arr = getattr(frame, field).copy()
+    arr[2, 57] = value
+    view = _replace(frame, **{field: arr}).tail(10)  # arrays that are not contiguous
+    clean = sanitize_frame(view)
+    assert clean is not view
+    for name in ("open", "high", "low", "close", "volume"):
+        got, before = getattr(clean, name), getattr(view, name)
+        assert np.isnan(got[2, 7])
+        np.testing.assert_array_equal(np.delete(got.ravel(), 27), np.delete(before.ravel(), 27))
+
+
+def test_sanitize_leaves_missing_candles_alone() -> None:
+    frame = random_market(3, 40)
+    blank = {n: getattr(frame, n).copy() for n in ("open", "high", "low", "close", "volume")}
+    for arr in blank.values():
+        arr[0, :10] = np.nan  # listed later: missing, not bad
+    listed_later = _replace(frame, **blank)
+    assert sanitize_frame(listed_later) is listed_later
+
+
 class _FeatureReader:
     name = "reader"
     needs_features = True
@@ -246,3 +272,22 @@ def test_worker_threads_do_not_change_the_x_ray(workers: int) -> None:
     for doc in docs:
         doc.pop("timings")
     assert docs[0] == docs[1]
+
+
+def test_kept_features_survive_later_passes_and_scratch_ones_are_reused() -> None:
+    engine = XRayEngine(AnalysisSettings(features_always=True))
+    first, second = random_market(30, 220, seed=31), random_market(30, 220, seed=32)
+    kept = engine.analyse(first)
+    assert kept.features is not None
+    before = kept.features.block.copy()
+    scratch = engine.analyse(second, keep_features=False)
+    engine.run(first)
+    engine.analyse(second)
+    np.testing.assert_array_equal(kept.features.block, before)
+    assert scratch.features is not None
+    again = engine.analyse(second, keep_features=False)
+    assert again.features is not None
+    assert again.features.block is scratch.features.block
+    fresh = XRayEngine(AnalysisSettings(features_always=True)).analyse(second)
+    assert fresh.features is not None
+    np.testing.assert_array_equal(again.features.block, fresh.features.block)
