@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from simbiot.cli.api_beside import api_beside, with_api_secrets
 from simbiot.cli.context import cli_context
 from simbiot.config import Settings
 from simbiot.domain.errors import SimbiotError
@@ -33,7 +34,11 @@ def trading_line(n: int, xray: XRayCycleResult, cycle: TradingCycle) -> str:
     )
 
 
-async def _run(settings: Settings, console: Console, cycles: int, interval_s: float) -> None:
+async def _run(
+    settings: Settings, console: Console, cycles: int, interval_s: float, api: bool
+) -> None:
+    if api:
+        settings = with_api_secrets(settings)
     async with open_container(settings) as container:
         stack = await build_trading(container)
         console.print(
@@ -46,7 +51,10 @@ async def _run(settings: Settings, console: Console, cycles: int, interval_s: fl
         )
 
         async def main(shutdown: ShutdownSignal) -> None:
-            async with learner_running(container, shutdown):
+            async with (
+                api_beside(container.settings, container, console, enabled=api),
+                learner_running(container, shutdown),
+            ):
                 await run_cycles(
                     container,
                     stack,
@@ -84,6 +92,12 @@ def register(app: typer.Typer) -> None:
                 help="Seconds of venue time between cycles (0: each candle close).",
             ),
         ] = None,
+        api: Annotated[
+            bool,
+            typer.Option(
+                "--api/--no-api", help="Serve the HTTP API beside trading (api.host, api.port)."
+            ),
+        ] = True,
     ) -> None:
         """Run market data → X-ray → signals → paper trading for the configured users."""
         cli = cli_context(ctx)
@@ -95,6 +109,7 @@ def register(app: typer.Typer) -> None:
                     cli.console,
                     settings.run.cycles if cycles is None else cycles,
                     settings.run.interval_s if interval is None else interval,
+                    api,
                 )
             )
         except SimbiotError as exc:
