@@ -38,8 +38,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 TOKEN_BYTES = 32
-# Longest string worth looking up: token_urlsafe(32) is 43 characters.
-_MAX_TOKEN_CHARS = 128
+# Longest string looked up (issued tokens have 43 characters; a JWT presented by mistake
+# must still get the 401 of an unknown token, not a validation error).
+_MAX_TOKEN_CHARS = 4096
 
 RejectReason = Literal["unknown", "expired", "reused", "revoked", "inactive"]
 

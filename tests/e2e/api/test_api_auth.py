@@ -55,7 +55,9 @@ async def test_register_login_me_refresh_logout(api: ApiHarness) -> None:
     assert again.status_code == 200, again.text
     fresh = again.json()
     assert fresh["refresh_token"] != pair["refresh_token"]
-    assert (await client.get("/api/v1/me", headers=_bearer(fresh["access_token"]))).status_code == 200
+    assert (
+        await client.get("/api/v1/me", headers=_bearer(fresh["access_token"]))
+    ).status_code == 200
 
     out = await client.post("/api/v1/auth/logout", json={"refresh_token": fresh["refresh_token"]})
     assert out.status_code == 204
@@ -84,7 +86,7 @@ async def test_register_duplicate_email_is_a_conflict(api: ApiHarness) -> None:
     )
     assert r.status_code == 409
     assert r.json()["error"]["code"] == "conflict"
-    assert "UNIQUE" not in r.text and "unique" not in r.text
+    assert "unique" not in r.text.lower()
 
 
 async def test_logout_ends_only_that_session_and_logout_all_ends_every_one(
@@ -98,7 +100,9 @@ async def test_logout_ends_only_that_session_and_logout_all_ends_every_one(
 
     r = await client.post("/api/v1/auth/logout", json={"refresh_token": laptop["refresh_token"]})
     assert r.status_code == 204
-    phone2 = await client.post("/api/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]})
+    phone2 = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]}
+    )
     assert phone2.status_code == 200
 
     r = await client.post("/api/v1/auth/logout-all", headers=_bearer(tablet["access_token"]))

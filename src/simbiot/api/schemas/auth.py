@@ -88,7 +88,7 @@ NewPassword = Annotated[
     ),
 ]
 RefreshToken = Annotated[
-    str, Field(min_length=1, max_length=128, description="A refresh token from login or refresh")
+    str, Field(min_length=1, max_length=4096, description="A refresh token from login or refresh")
 ]
 
 
