@@ -3,6 +3,9 @@
 Training: LightGBM on the X-ray feature rows of a synthetic market (single thread, as in
 production), with purged CV. Inference: one ``Predictor`` batch for 2,000 symbols (feature
 matrix of the newest candle + one booster call) against predicting symbol by symbol.
+The pipeline figure is one X-ray cycle's model work with the three champions (trend,
+potential, volatility): features of every symbol once, one booster call per model and the
+realised volatility the stop multiplier compares with, as ``CyclePredictor`` does it.
 Run: ``python -m bench learning [--quick]``.
 """
 
@@ -19,8 +22,13 @@ from typing import Any
 import numpy as np
 
 from simbiot.analysis.xray.synthetic import random_market
-from simbiot.learning.datasets import DatasetSpec, build_dataset, feature_block
-from simbiot.learning.inference import feature_rows
+from simbiot.learning.datasets import (
+    DatasetSpec,
+    build_dataset,
+    feature_block,
+    per_bar_volatility,
+)
+from simbiot.learning.inference import Predictor, feature_rows
 from simbiot.learning.training import LoadedModel, TrainingInput, TrainingSpec, train_model
 
 
@@ -58,6 +66,26 @@ def run(quick: bool = False) -> dict[str, Any]:
     batch_s = _median_s(lambda: model.predict(feature_rows(feats, model.names)), 5)
     sample = 100
     one_s = _median_s(lambda: [model.predict(x[i : i + 1]) for i in range(sample)], 3) / sample
+    regressors = []
+    for target in ("return", "volatility"):
+        d = data.labelled(target)
+        r = train_model(
+            TrainingInput(d.names, d.x, d.target(target), d.t, d.horizon),
+            TrainingSpec(kind="regressor", n_estimators=tspec.n_estimators, folds=1),
+        )
+        regressors.append(LoadedModel(r.kind, r.names, r.booster))
+    predictors = [
+        Predictor(name, 1, m, spec)
+        for name, m in zip(("trend", "potential", "volatility"), [model, *regressors], strict=True)
+    ]
+
+    def cycle() -> None:
+        f = feature_block(live, spec)
+        for p in predictors:
+            p.predict_features(f, live)
+        per_bar_volatility(live.close, spec.vol_window)
+
+    pipeline_s = _median_s(cycle, 3)
     return {
         "training": {
             "rows": len(data),
@@ -74,6 +102,11 @@ def run(quick: bool = False) -> dict[str, Any]:
             "batch_predict_ms": round(batch_s * 1e3, 2),
             "per_symbol_loop_ms_extrapolated": round(one_s * n_sym * 1e3, 1),
             "batch_speedup": round(one_s * n_sym / batch_s, 1),
+        },
+        "pipeline": {
+            "symbols": n_sym,
+            "models": len(predictors),
+            "cycle_batch_s": round(pipeline_s, 3),
         },
     }
 
