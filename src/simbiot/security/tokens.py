@@ -82,7 +82,14 @@ class TokenService:
                 algorithms=[ALGORITHM],
                 audience=self._audience,
                 issuer=self._issuer,
-                options={"require": list(_REQUIRED), "verify_exp": False, "verify_nbf": False},
+                # Times are checked below against the injected clock; PyJWT would compare
+                # "iat" with the wall clock and refuse tokens of a clock ahead of it.
+                options={
+                    "require": list(_REQUIRED),
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken("token signature or claims invalid") from exc

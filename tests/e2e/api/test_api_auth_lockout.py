@@ -179,6 +179,8 @@ async def test_access_and_refresh_tokens_expire(
     r = await client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
     assert r.status_code == 200
     fresh = r.json()
+    fresh_access = {"Authorization": f"Bearer {fresh['access_token']}"}
+    assert (await client.get("/api/v1/me", headers=fresh_access)).status_code == 200
     clock.advance(7_190)
     assert (
         await client.get("/api/v1/me", headers={"Authorization": f"Bearer {fresh['access_token']}"})
