@@ -17,9 +17,11 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from simbiot.analysis.indicators._parallel import row_parts, run_parts
 from simbiot.analysis.xray.numeric import (
     MAD_TO_SIGMA,
     FloatArray,
+    IntArray,
     nanmedian_mad,
 )
 from simbiot.domain.frame import MarketFrame
@@ -100,19 +102,40 @@ class AnomalyDetector(Protocol):
         ...
 
 
-def bar_panel(frame: MarketFrame, bars: int) -> MetricPanel:
-    """Per-bar log return, log range and log quote volume over the newest ``bars`` + 1."""
+def bar_panel(frame: MarketFrame, bars: int, workers: int = 1) -> MetricPanel:
+    """Per-bar log return, log range and log quote volume over the newest ``bars`` + 1.
+
+    Rows are split over ``workers`` threads; the values do not depend on their number.
+    """
     f = frame.tail(bars + 2)
     n_sym, n = f.shape
     values = np.empty((n_sym, 3, max(n - 1, 0)))
-    with np.errstate(all="ignore"):
-        logc = np.log(f.close)
-        np.subtract(logc[:, 1:], logc[:, :-1], out=values[:, 0])
-        np.subtract(np.log(f.high[:, 1:]), np.log(f.low[:, 1:]), out=values[:, 1])
-        np.log1p(f.close[:, 1:] * f.volume[:, 1:], out=values[:, 2])
-    # Zero or negative prices give -inf/NaN: both mean "no value" to the detector.
-    values[~np.isfinite(values)] = np.nan
+
+    def rows(a: int, b: int) -> None:
+        c, h, lo, v, out = f.close[a:b], f.high[a:b], f.low[a:b], f.volume[a:b], values[a:b]
+        with np.errstate(all="ignore"):
+            logc = np.log(c)
+            np.subtract(logc[:, 1:], logc[:, :-1], out=out[:, 0])
+            np.subtract(np.log(h[:, 1:]), np.log(lo[:, 1:]), out=out[:, 1])
+            np.log1p(c[:, 1:] * v[:, 1:], out=out[:, 2])
+        # Zero or negative prices give -inf/NaN: both mean "no value" to the detector.
+        out[~np.isfinite(out)] = np.nan
+
+    run_parts(rows, row_parts(n_sym, workers))
     return MetricPanel(f.symbols, ("log_return", "log_range", "log_quote_volume"), values)
+
+
+def _median_mad_rows(x: FloatArray, workers: int) -> tuple[FloatArray, FloatArray, IntArray]:
+    """``nanmedian_mad`` of a (symbols, metrics, time) array, symbols split over threads."""
+    center = np.empty(x.shape[:-1])
+    mad = np.empty(x.shape[:-1])
+    count = np.empty(x.shape[:-1], dtype=np.int64)
+
+    def rows(a: int, b: int) -> None:
+        center[a:b], mad[a:b], count[a:b] = nanmedian_mad(x[a:b])
+
+    run_parts(rows, row_parts(x.shape[0], workers))
+    return center, mad, count
 
 
 class RobustAnomalyDetector:
@@ -120,9 +143,19 @@ class RobustAnomalyDetector:
 
     name = "robust_z"
 
-    def __init__(self, z_threshold: float = 6.0, min_history: int = 30, z_cap: float = 1e3) -> None:
+    def __init__(
+        self,
+        z_threshold: float = 6.0,
+        min_history: int = 30,
+        z_cap: float = 1e3,
+        *,
+        workers: int = 1,
+    ) -> None:
         if z_threshold <= 0 or min_history < 2 or z_cap <= z_threshold:
             raise ValueError("need z_threshold > 0, min_history >= 2, z_cap > z_threshold")
+        if workers < 1:
+            raise ValueError(f"need workers >= 1, got {workers}")
+        self._workers = workers
         self._threshold = z_threshold
         self._min_history = min_history
         self._cap = z_cap
@@ -141,7 +174,7 @@ class RobustAnomalyDetector:
     def fit(self, history: MetricPanel) -> None:
         """Learn median and scale per symbol and metric, and the market-wide fallbacks."""
         with np.errstate(all="ignore"):
-            center, mad, count = nanmedian_mad(history.values)
+            center, mad, count = _median_mad_rows(history.values, self._workers)
             scale = MAD_TO_SIGMA * mad
             enough = (count >= self._min_history) & (scale > 0)
             pooled_center, _, _ = nanmedian_mad(np.where(enough, center, np.nan).T)

@@ -110,7 +110,7 @@ class XRayEngine:
             else (TrendDetector(settings), PatternDetector(settings))
         )
         self._anomaly: AnomalyDetector = anomaly or RobustAnomalyDetector(
-            settings.anomaly_z, settings.anomaly_min_history
+            settings.anomaly_z, settings.anomaly_min_history, workers=settings.workers
         )
         # The anomaly detector keeps what it learned between fit and score; runs for
         # several timeframes may share this engine from worker threads.
@@ -229,7 +229,7 @@ class XRayEngine:
                     metadata=metadata,
                 )
             with timer.stage("anomaly"):
-                panel = bar_panel(sub, s.anomaly_bars)
+                panel = bar_panel(sub, s.anomaly_bars, s.workers)
                 with self._anomaly_lock:
                     self._anomaly.fit(panel.history())
                     anomaly = self._anomaly.score(panel.symbols, panel.current())

@@ -14,6 +14,7 @@ from simbiot.analysis.xray.anomaly import (
     bar_panel,
 )
 from simbiot.analysis.xray.synthetic import random_market
+from simbiot.domain.frame import MarketFrame
 
 
 def _panel(values: np.ndarray, names: tuple[str, ...] = ("a", "b")) -> MetricPanel:
@@ -154,3 +155,31 @@ def test_z_is_invariant_to_affine_rescaling(scale: float, shift: float, seed: in
     z1 = a.score(p1.symbols, p1.current()).z
     z2 = b.score(p2.symbols, p2.current()).z
     np.testing.assert_allclose(z1, z2, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("workers", [2, 3, 64])
+def test_threads_give_the_same_panel_and_verdicts(workers: int) -> None:
+    frame = random_market(37, 260, seed=4)
+    close = frame.close.copy()
+    close[5, -30] = -1.0  # a bad price: no value there, whatever the threads
+    frame = MarketFrame(
+        frame.exchange, frame.timeframe, frame.symbols, frame.timestamp,
+        frame.open, frame.high, frame.low, close, frame.volume,
+    )  # fmt: skip
+    one = bar_panel(frame, 200)
+    many = bar_panel(frame, 200, workers)
+    np.testing.assert_array_equal(many.values, one.values)
+    assert np.isnan(one.values[5, 0, -30])
+    serial, parallel = RobustAnomalyDetector(), RobustAnomalyDetector(workers=workers)
+    serial.fit(one.history())
+    parallel.fit(many.history())
+    a = serial.score(one.symbols, one.current())
+    b = parallel.score(many.symbols, many.current())
+    np.testing.assert_array_equal(a.z, b.z)
+
+
+def test_bad_worker_count_is_refused() -> None:
+    with pytest.raises(ValueError, match="workers"):
+        RobustAnomalyDetector(workers=0)
+    with pytest.raises(ValueError, match="workers"):
+        bar_panel(random_market(3, 50), 20, 0)
