@@ -12,11 +12,15 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from simbiot.domain.errors import NotFound
 from simbiot.storage.errors import translated
-from simbiot.storage.tables import FillRow, OrderRow, PositionRow
+from simbiot.storage.tables import BotRow, FillRow, OrderRow, PositionRow, StrategyRow
 
 __all__ = [
     "FillTotals",
+    "all_fills",
+    "bot_with_strategy",
+    "bots_page",
     "closed_positions",
     "fill_totals",
     "fills_page",
@@ -143,3 +147,49 @@ async def open_positions_of_bots(
     async with translated("list open positions of bots"):
         rows = (await session.scalars(query.order_by(PositionRow.id))).all()
     return [r for r in rows if r.bot_id is not None and owners.get(r.bot_id) == r.user_id]
+
+
+async def all_fills(session: AsyncSession, *, user_id: int, bot_id: int) -> Sequence[FillRow]:
+    """Return every fill of the bot's orders in booking order (its whole trade record)."""
+    query = (
+        select(FillRow)
+        .join(OrderRow, OrderRow.id == FillRow.order_id)
+        .where(FillRow.user_id == user_id, OrderRow.user_id == user_id, OrderRow.bot_id == bot_id)
+        .order_by(FillRow.id)
+    )
+    async with translated("list all bot fills"):
+        result = await session.scalars(query)
+        return result.all()
+
+
+async def bots_page(
+    session: AsyncSession, *, user_id: int, limit: int, after: int | None = None
+) -> list[tuple[BotRow, StrategyRow]]:
+    """Return up to ``limit`` of the user's bots with ids above ``after``, with their
+    strategies, in id order."""
+    query = (
+        select(BotRow, StrategyRow)
+        .join(StrategyRow, StrategyRow.id == BotRow.strategy_id)
+        .where(BotRow.user_id == user_id)
+    )
+    if after is not None:
+        query = query.where(BotRow.id > after)
+    async with translated("list bots"):
+        rows = (await session.execute(query.order_by(BotRow.id).limit(limit))).all()
+    return [(bot, strategy) for bot, strategy in rows]
+
+
+async def bot_with_strategy(
+    session: AsyncSession, *, user_id: int, bot_id: int
+) -> tuple[BotRow, StrategyRow]:
+    """Return the user's bot and its strategy, or raise ``NotFound``."""
+    query = (
+        select(BotRow, StrategyRow)
+        .join(StrategyRow, StrategyRow.id == BotRow.strategy_id)
+        .where(BotRow.user_id == user_id, BotRow.id == bot_id)
+    )
+    async with translated("get bot"):
+        row = (await session.execute(query)).first()
+    if row is None:
+        raise NotFound(f"bot {bot_id} not found")
+    return row[0], row[1]

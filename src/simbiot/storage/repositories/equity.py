@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from simbiot.storage.errors import translated
 from simbiot.storage.tables import EquityMarkRow
 
-__all__ = ["EquityMark", "add_marks", "day_start", "latest", "page", "peak"]
+__all__ = ["EquityMark", "add_marks", "day_start", "latest", "page", "peak", "recent"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +128,18 @@ async def day_start(
     async with translated("day-start equity"):
         value: Decimal | None = await session.scalar(query)
         return value
+
+
+async def recent(
+    session: AsyncSession, *, user_id: int, bot_id: int, limit: int
+) -> list[EquityMarkRow]:
+    """Return the bot's newest ``limit`` marks, oldest first (an equity curve)."""
+    query = (
+        select(EquityMarkRow)
+        .where(EquityMarkRow.user_id == user_id, EquityMarkRow.bot_id == bot_id)
+        .order_by(EquityMarkRow.ts.desc(), EquityMarkRow.id.desc())
+        .limit(limit)
+    )
+    async with translated("recent equity marks"):
+        rows = (await session.scalars(query)).all()
+    return list(reversed(rows))
