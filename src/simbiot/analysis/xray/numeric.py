@@ -70,8 +70,11 @@ def nanmedian_mad(x: FloatArray) -> tuple[FloatArray, FloatArray, IntArray]:
     """
     n = np.isfinite(x).sum(axis=-1)
     median = _sorted_median(np.sort(x, axis=-1), n)
-    dev = np.abs(x - median[..., None])
-    mad = _sorted_median(np.sort(dev, axis=-1), n)
+    # one scratch array, sorted in place: fresh temporaries cost more than the sort
+    dev = np.subtract(x, median[..., None])
+    np.abs(dev, out=dev)
+    dev.sort(axis=-1)
+    mad = _sorted_median(dev, n)
     return median, mad, n.astype(np.int64)
 
 
