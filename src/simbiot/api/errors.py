@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from simbiot.billing.errors import PlanLimit
 from simbiot.domain.errors import Conflict, NotFound
 
 __all__ = ["ApiError", "error_body", "install_error_handlers", "unauthorized"]
@@ -107,6 +108,11 @@ async def _conflict(_: Request, exc: Exception) -> JSONResponse:
     return _respond(409, "conflict", str(exc) or "conflict")
 
 
+async def _plan_limit(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PlanLimit)
+    return _respond(403, "plan_limit", str(exc), {"limit": exc.limit})
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(500, "internal_error", "internal error")
@@ -119,4 +125,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(Conflict, _conflict)
+    app.add_exception_handler(PlanLimit, _plan_limit)
     app.add_exception_handler(Exception, _unexpected)
