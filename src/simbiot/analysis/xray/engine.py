@@ -4,14 +4,14 @@ frame → sanitise → universe filter → market state → indicators → featu
 anomalies → detectors → scores → snapshot. Everything runs on 2-D arrays over all kept
 symbols at once; no stage raises because of one symbol's data.
 
-The fused indicators and the feature set are computed when a detector ``needs_features``
-(ML detectors) or ``features_always`` is set; otherwise only the indicators the X-ray reads
-are computed one by one, which is several times cheaper. The fused pass computes only the
-layers of the standard set that the features and the bank read, split by symbols over
-``workers`` threads. Its buffer is kept per thread and refilled by the next run of the
-same shape: filling fresh memory costs more than the indicators themselves. Arrays read
-through the ``IndicatorBank`` therefore belong to the run that handed them out; results
-keep copies (features have their own buffer).
+The feature set is computed when a detector ``needs_features`` (ML detectors) or
+``features_always`` is set. One fused pass computes only the layers of the standard set
+that the run reads (what the bank's metrics and detectors read, and with features what
+the feature set reads too), split by symbols over ``workers`` threads. Its buffer is kept
+per thread and refilled by the next run of the same shape: filling fresh memory costs
+more than the indicators themselves. Arrays read through the ``IndicatorBank`` therefore
+belong to the run that handed them out; results keep copies (features have their own
+buffer, except in ``run``, whose features never leave the call).
 """
 
 from __future__ import annotations
@@ -30,7 +30,12 @@ import numpy as np
 from simbiot.analysis.detectors import Detector, DetectorResult, PatternDetector, TrendDetector
 from simbiot.analysis.features import FEATURE_INDICATORS, FeatureSet, compute_features
 from simbiot.analysis.filters import FilterResult, UniverseFilter
-from simbiot.analysis.indicators import IndicatorLayers, IndicatorParams, compute_layers
+from simbiot.analysis.indicators import (
+    IndicatorLayers,
+    IndicatorParams,
+    compute_layers,
+    layer_names,
+)
 from simbiot.analysis.market_state import MarketState, MarketStateClassifier, choose_reference
 from simbiot.analysis.snapshot import SymbolRow, XRaySnapshot
 from simbiot.analysis.xray._k_candles import bad_candles
@@ -118,6 +123,8 @@ class XRayEngine:
         self._needs_features = settings.features_always or any(
             d.needs_features for d in self._detectors
         )
+        # the layers of the standard set one run reads
+        self._fused = layer_names(FUSED_INDICATORS if self._needs_features else BANK_INDICATORS)
         self._filter = UniverseFilter(settings)
         # The fused set uses the X-ray's own periods so the bank reuses its arrays.
         self._params = IndicatorParams(
@@ -199,27 +206,20 @@ class XRayEngine:
                 if state.reference is not None and state.reference in kept.kept
                 else None
             )
+            with timer.stage("indicators"):
+                ind = compute_layers(
+                    sub, self._fused, self._params, out=self._reusable(sub), workers=s.workers
+                )
+                self._scratch.indicators = ind
             if self._needs_features:
-                with timer.stage("indicators"):
-                    ind = compute_layers(
-                        sub,
-                        FUSED_INDICATORS,
-                        self._params,
-                        out=self._reusable(sub),
-                        workers=s.workers,
-                    )
-                    self._scratch.indicators = ind
                 with timer.stage("features"):
                     scratch = None if keep_features else self._reusable_features(sub)
                     feats = compute_features(sub, ind, ref_in_sub, out=scratch, workers=s.workers)
                     if not keep_features:
                         self._scratch.features = feats
-                bank = IndicatorBank(sub, ind)
-            else:
-                # Without features only the indicators the X-ray reads are computed.
-                with timer.stage("indicators"):
-                    bank = IndicatorBank(sub)
-                    _warm(bank, s)
+            bank = IndicatorBank(sub, ind)
+            with timer.stage("indicators"):
+                _warm(bank, s)  # what the fused pass does not hold (the volatility)
             with timer.stage("metrics"):
                 metrics = compute_metrics(
                     bank,
@@ -264,7 +264,9 @@ class XRayEngine:
     def _reusable(self, frame: MarketFrame) -> IndicatorLayers | None:
         """This thread's previous fused indicators when ``frame`` has their shape, else None."""
         last: IndicatorLayers | None = getattr(self._scratch, "indicators", None)
-        return last if last is not None and last.shape == frame.shape else None
+        if last is None or last.shape != frame.shape or last.names != self._fused:
+            return None
+        return last
 
     def _reusable_features(self, frame: MarketFrame) -> FeatureSet | None:
         """This thread's scratch feature set when ``frame`` has its shape, else None."""

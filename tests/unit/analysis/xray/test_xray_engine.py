@@ -248,8 +248,9 @@ def _snap(engine: XRayEngine, frame: MarketFrame) -> dict[str, object]:
     return doc
 
 
-def test_reused_indicator_buffers_never_leak_between_runs() -> None:
-    settings = AnalysisSettings(features_always=True)
+@pytest.mark.parametrize("features", [True, False])
+def test_reused_indicator_buffers_never_leak_between_runs(features: bool) -> None:
+    settings = AnalysisSettings(features_always=features)
     first, second = random_market(30, 220, seed=11), random_market(30, 220, seed=12)
     other_shape = random_market(25, 240, seed=13)
     reused = XRayEngine(settings)
