@@ -12,7 +12,15 @@ from simbiot.security.secrets import CredentialCipher, ExchangeCredentials, Seal
 from simbiot.storage.errors import savepoint, translated
 from simbiot.storage.tables import ExchangeAccountRow
 
-__all__ = ["add", "delete", "get", "list_for_user", "open_credentials", "sealed_of"]
+__all__ = [
+    "add",
+    "delete",
+    "get",
+    "list_for_user",
+    "open_credentials",
+    "page_for_user",
+    "sealed_of",
+]
 
 
 def sealed_of(row: ExchangeAccountRow) -> SealedSecret:
@@ -68,6 +76,18 @@ async def list_for_user(session: AsyncSession, *, user_id: int) -> Sequence[Exch
             .where(ExchangeAccountRow.user_id == user_id)
             .order_by(ExchangeAccountRow.id)
         )
+        return result.all()
+
+
+async def page_for_user(
+    session: AsyncSession, *, user_id: int, limit: int, after: int | None = None
+) -> Sequence[ExchangeAccountRow]:
+    """Return up to ``limit`` of the user's accounts with ids above ``after``, by id."""
+    query = select(ExchangeAccountRow).where(ExchangeAccountRow.user_id == user_id)
+    if after is not None:
+        query = query.where(ExchangeAccountRow.id > after)
+    async with translated("list exchange accounts"):
+        result = await session.scalars(query.order_by(ExchangeAccountRow.id).limit(limit))
         return result.all()
 
 
