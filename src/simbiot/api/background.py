@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from simbiot.api.jobs import job_service
 from simbiot.api.limits import idempotency_purger, limits_runtime
 from simbiot.api.state import BackgroundFactory
 from simbiot.billing.sweeper_service import billing_sweeper
 
 __all__ = ["BACKGROUND"]
 
-BACKGROUND: tuple[BackgroundFactory, ...] = (limits_runtime, idempotency_purger, billing_sweeper)
+BACKGROUND: tuple[BackgroundFactory, ...] = (
+    limits_runtime,
+    idempotency_purger,
+    job_service,
+    billing_sweeper,
+)
