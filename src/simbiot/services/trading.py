@@ -47,7 +47,7 @@ from simbiot.services.equity_book import EquityBook
 from simbiot.services.ml_trading import ModelTrading
 from simbiot.services.running_bots import RunningBot, RunningBots, capitals
 from simbiot.signals import SignalCycleResult, SignalInputs, Subscription
-from simbiot.storage.repositories import bots, orders, positions, strategies, users
+from simbiot.storage.repositories import bot_history, bots, orders, positions, strategies, users
 
 __all__ = ["AccountResult", "TradingCycle", "TradingStack", "build_trading", "seed_demo_users"]
 
@@ -105,6 +105,9 @@ class TradingStack:
         self.running: list[RunningBot] = []
         self.accounts: list[UserAccount] = []
         self.refused: dict[int, Refusal] = {}
+        # Bots stopped while holding positions: their exits are still watched until flat.
+        self.winding: list[UserAccount] = []
+        self._winding: dict[int, RunningBot] = {}
         self._capital: dict[str, Decimal] = {}
         self._live: dict[str, str] = {}  # live account reference → venue
         self._bots = RunningBots(
@@ -188,13 +191,33 @@ class TradingStack:
             if sub.max_slots != slots:
                 sub = replace(sub, max_slots=slots)
             accounts.append(replace(b.account, subscription=sub))
+        await self._wind_down(running)
         self.running, self.accounts, self.refused = running, accounts, refused
-        self._capital = capitals(running)
-        self._live = {
-            b.account.account_ref: b.account.exchange for b in running if b.capital is None
-        }
+        known = running + list(self._winding.values())
+        self._capital = capitals(known)
+        self._live = {b.account.account_ref: b.account.exchange for b in known if b.capital is None}
         await self._book.restore(running, self._marks)
         return accounts
+
+    async def _wind_down(self, running: list[RunningBot]) -> None:
+        """Keep watching the exits of bots stopped since the last cycle until they are flat
+        (one query for all of them); they open nothing."""
+        now_running = {b.bot_id for b in running}
+        for b in self.running:
+            if b.bot_id not in now_running:
+                self._winding[b.bot_id] = b
+        for bot_id in now_running:
+            self._winding.pop(bot_id, None)
+        if self._winding:
+            owners = {b.bot_id: b.user_id for b in self._winding.values()}
+            async with self._c.database.transaction() as session:
+                rows = await bot_history.open_positions_of_bots(session, owners=owners)
+            holding = {r.bot_id for r in rows}
+            self._winding = {k: b for k, b in self._winding.items() if k in holding}
+        self.winding = [
+            replace(b.account, subscription=replace(b.account.subscription, max_slots=0))
+            for b in self._winding.values()
+        ]
 
     async def cycle(self, xray: XRayResult) -> TradingCycle:
         """Signals for every subscribed configuration, then trading and exits per account,
@@ -207,7 +230,7 @@ class TradingStack:
         flat = [s for sigs in result.signals.values() for s in sigs]
         flat, ctx, dropped = await self._models.apply(xray, flat, ctx)
         reports = await self.trader.on_signals(flat, self.accounts, ctx)
-        monitor = await self.monitor.tick(self.accounts, bars, ctx)
+        monitor = await self.monitor.tick(self.accounts + self.winding, bars, ctx)
         await self._book.record(self.running, ctx.prices, self._balances.free)
         return TradingCycle(result, reports, monitor, dropped)
 
