@@ -132,6 +132,12 @@ class CacheKeys:
         return _key(CacheKind.XRAY, exchange, timeframe)
 
     @staticmethod
+    def xray_refresh(exchange: str, timeframe: str) -> str:
+        """Claim of the on-demand X-ray refresh of one exchange and timeframe: the first
+        reader to increment it runs the analysis, once per TTL for every API process."""
+        return _key(CacheKind.XRAY, exchange, timeframe, "refresh")
+
+    @staticmethod
     def indicators(exchange: str, timeframe: str, digest: str) -> str:
         """Indicator arrays for one parameter set (``digest``) (I1, S3)."""
         return _key(CacheKind.INDICATORS, exchange, timeframe, digest)

@@ -34,6 +34,7 @@ def test_glob_characters_are_escaped_so_scan_patterns_cannot_widen() -> None:
         (CacheKeys.symbol_problem("mexc", "AIMMT/USDT"), "problem:mexc:AIMMT/USDT"),
         (CacheKeys.balance(42, "main"), "balance:42:main"),
         (CacheKeys.xray_snapshot("mexc", "1h"), "xray:mexc:1h"),
+        (CacheKeys.xray_refresh("mexc", "1h"), "xray:mexc:1h:refresh"),
         (CacheKeys.indicators("mexc", "1h", "ab12"), "indicators:mexc:1h:ab12"),
         (CacheKeys.features("mexc", "1h", "ab12"), "features:mexc:1h:ab12"),
         (CacheKeys.signals("cfg-1"), "signals:cfg-1"),
