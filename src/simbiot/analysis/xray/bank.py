@@ -16,6 +16,7 @@ import numpy as np
 
 from simbiot.analysis import indicators as ta
 from simbiot.analysis.indicators import IndicatorLayers, IndicatorSet, compute_layers
+from simbiot.analysis.indicators._parallel import row_parts, run_parts
 from simbiot.analysis.xray.numeric import FloatArray, log_prices
 from simbiot.domain.frame import MarketFrame
 
@@ -44,10 +45,17 @@ class IndicatorBank:
     """Memoised indicators of one frame; every array is (symbols, time) float64."""
 
     def __init__(
-        self, frame: MarketFrame, ind: IndicatorSet | IndicatorLayers | None = None
+        self,
+        frame: MarketFrame,
+        ind: IndicatorSet | IndicatorLayers | None = None,
+        *,
+        workers: int = 1,
     ) -> None:
         if ind is not None and ind.shape != frame.shape:
             raise ValueError(f"indicator set {ind.shape} does not match frame {frame.shape}")
+        if workers < 1:
+            raise ValueError(f"need workers >= 1, got {workers}")
+        self._workers = workers
         self.frame = frame
         self.ind = ind
         self._memo: dict[tuple[object, ...], object] = {}
@@ -147,8 +155,22 @@ class IndicatorBank:
         )
 
     def sigma(self, period: int) -> FloatArray:
-        """Rolling standard deviation of one-bar log returns (per-bar volatility)."""
-        return self._array(("sigma", period), lambda: ta.rolling_std(self.returns(), period))
+        """Rolling standard deviation of one-bar log returns (per-bar volatility).
+
+        Rows are split over the bank's ``workers`` threads (the values do not change).
+        """
+
+        def make() -> FloatArray:
+            returns = self.returns()
+            out = np.empty_like(returns)
+
+            def rows(a: int, b: int) -> None:
+                out[a:b] = ta.rolling_std(returns[a:b], period)
+
+            run_parts(rows, row_parts(returns.shape[0], self._workers))
+            return out
+
+        return self._array(("sigma", period), make)
 
     def bbands(self, period: int, nbdev: float) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Bollinger bands (upper, middle, lower)."""

@@ -217,7 +217,7 @@ class XRayEngine:
                     feats = compute_features(sub, ind, ref_in_sub, out=scratch, workers=s.workers)
                     if not keep_features:
                         self._scratch.features = feats
-            bank = IndicatorBank(sub, ind)
+            bank = IndicatorBank(sub, ind, workers=s.workers)
             with timer.stage("indicators"):
                 _warm(bank, s)  # what the fused pass does not hold (the volatility)
             with timer.stage("metrics"):

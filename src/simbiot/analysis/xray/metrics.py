@@ -19,6 +19,7 @@ from simbiot.analysis.xray.numeric import (
     FloatArray,
     first_valid_index,
     last_column,
+    log_prices,
     own_percentile,
 )
 from simbiot.config.sections import AnalysisSettings
@@ -96,7 +97,11 @@ def compute_metrics(
     s = settings
     f = bank.frame
     n_sym, n_bars = f.shape
-    logc = bank.log_close()
+
+    def logc_at(lag: int) -> FloatArray:
+        """log(close) ``lag`` candles before the newest: three columns, not the window."""
+        return log_prices(last_column(f.close, lag))
+
     price = last_column(f.close)
     sigma_hist = bank.sigma(s.vol_bars)
     sigma = last_column(sigma_hist)
@@ -109,7 +114,7 @@ def compute_metrics(
         slope_z = slope / (safe_sigma * math.sqrt(L))
         slope_z = np.where(slope == 0, 0.0, slope_z)
         M = s.momentum_bars
-        mom = last_column(logc) - last_column(logc, M)
+        mom = logc_at(0) - logc_at(M)
         momentum_z = np.where(mom == 0, 0.0, mom / (safe_sigma * math.sqrt(M)))
         adx = last_column(bank.adx(s.adx_period))
         trend_strength = adx * np.sign(np.nan_to_num(slope_z))
@@ -119,7 +124,7 @@ def compute_metrics(
         else:  # no reference: strength against the median symbol
             rel = mom - (np.nanmedian(mom) if np.isfinite(mom).any() else np.nan)
         day_bars = max(1, _DAY_MS // timeframe_ms(f.timeframe))
-        change_pct = 100.0 * np.expm1(last_column(logc) - last_column(logc, day_bars))
+        change_pct = 100.0 * np.expm1(logc_at(0) - logc_at(day_bars))
         tail = f.close[:, -s.liquidity_bars :] * f.volume[:, -s.liquidity_bars :]
         liquidity = np.where(np.isfinite(tail).any(axis=1), np.nansum(tail, axis=1), np.nan)
     first = first_valid_index(f.close)

@@ -60,3 +60,17 @@ def test_chosen_layers_seed_the_bank_and_absent_ones_are_computed_on_demand() ->
         bank.get("nope")
     lean = IndicatorBank(frame, compute_layers(frame, ["rsi"]))
     np.testing.assert_array_equal(lean.bbands(20, 2.0)[0], whole.bb_upper)
+
+
+@pytest.mark.parametrize("workers", [2, 5])
+def test_sigma_on_threads_equals_one_thread(workers: int) -> None:
+    frame = random_market(23, 180, seed=6)
+    one = IndicatorBank(frame).sigma(20)
+    np.testing.assert_array_equal(IndicatorBank(frame, workers=workers).sigma(20), one)
+    seeded = IndicatorBank(frame, compute_layers(frame, BANK_INDICATORS), workers=workers)
+    np.testing.assert_allclose(seeded.sigma(20), one, rtol=1e-9, atol=1e-15)
+
+
+def test_bad_worker_count_is_refused() -> None:
+    with pytest.raises(ValueError, match="workers"):
+        IndicatorBank(random_market(3, 50), workers=0)
