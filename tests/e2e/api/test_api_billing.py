@@ -3,7 +3,7 @@ count once, forged ones that change nothing, and expiry stopping the bots a plan
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -230,3 +230,29 @@ async def test_expiry_stops_the_bots_beyond_the_free_plan(api: ApiHarness) -> No
     }
     payments = (await api.client.get(f"{B}/payments", headers=headers)).json()["items"]
     assert [p["status"] for p in payments] == ["succeeded", "failed"]
+
+
+async def test_a_renewal_paid_in_grace_continues_the_plan(api: ApiHarness) -> None:
+    _, headers = await api.user()
+    checkout = await _checkout(api, headers, "subscription", {"plan": "pro"})
+    assert (await api.client.post(checkout["checkout_url"], headers=headers)).status_code == 200
+    first = (await api.client.get(f"{B}/subscription", headers=headers)).json()["subscription"]
+    start = api.state.container.clock.now()
+    await sweep(
+        api.state.container.database,
+        settings=api.state.settings.billing,
+        provider=_sandbox(api),
+        now=start + timedelta(days=30, minutes=1),
+    )
+    # In grace the same plan can be bought again: that checkout pays the renewal.
+    renewal = await _checkout(api, headers, "subscription", {"plan": "pro"})
+    assert (await api.client.post(renewal["checkout_url"], headers=headers)).status_code == 200
+    sub = (await api.client.get(f"{B}/subscription", headers=headers)).json()["subscription"]
+    assert sub["id"] == first["id"]
+    assert sub["status"] == "active"
+    assert sub["grace_until"] is None
+    ends = [datetime.fromisoformat(x["period_end"]) for x in (first, sub)]
+    assert ends[1] - ends[0] == timedelta(days=30)
+    payments = (await api.client.get(f"{B}/payments", headers=headers)).json()["items"]
+    # The sweep's renewal checkout was superseded by the one the user paid.
+    assert [p["status"] for p in payments] == ["succeeded", "failed", "succeeded"]
