@@ -41,12 +41,18 @@ def feature_rows(feats: FeatureView, names: tuple[str, ...], t: int = -1) -> Flo
 
 
 def recent_rows(
-    frame: MarketFrame, spec: DatasetSpec, names: tuple[str, ...], bars: int, warmup: int = 500
+    frame: MarketFrame,
+    spec: DatasetSpec,
+    names: tuple[str, ...],
+    bars: int,
+    warmup: int = 500,
+    max_rows: int = 50_000,
 ) -> FloatArray:
     """Feature rows (model order) of every symbol over the newest ``bars`` candles.
 
     The drift sample of the recent market: features are computed on the newest
-    ``warmup + bars`` candles only, enough for every indicator to settle.
+    ``warmup + bars`` candles only, enough for every indicator to settle; bars are taken
+    at a stride that keeps the sample under ``max_rows`` rows.
     """
     n = frame.shape[1]
     if n == 0 or bars < 1:
@@ -59,7 +65,9 @@ def recent_rows(
     )  # fmt: skip
     feats = feature_block(tail, spec)
     m = tail.shape[1]
-    blocks = [feature_rows(feats, names, t) for t in range(max(0, m - bars), m)]
+    first = max(0, m - bars)
+    stride = max(1, -(-(m - first) * frame.shape[0] // max_rows))
+    blocks = [feature_rows(feats, names, t) for t in range(m - 1, first - 1, -stride)]
     rows = np.concatenate(blocks, axis=0)
     return np.ascontiguousarray(rows[np.isfinite(rows).any(axis=1)])
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -177,27 +178,46 @@ def _score(kind: ModelKind, y: FloatArray, p: FloatArray) -> dict[str, Any]:
 def _worker_init() -> None:
     # The worker shares the machine with trading: one thread for every numeric library.
     import os
+    import signal
 
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[var] = "1"
+    # Ctrl-C and SIGTERM reach the whole process group: the parent decides when the
+    # worker stops (``close``), so a draining service does not lose its worker mid-job.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 class BackgroundTrainer:
     """Runs training jobs in one spawned worker process; awaitable from the event loop."""
 
     def __init__(self, max_workers: int = 1) -> None:
+        self._workers = max_workers
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
         ctx = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(max_workers, mp_context=ctx, initializer=_worker_init)
+        return ProcessPoolExecutor(self._workers, mp_context=ctx, initializer=_worker_init)
 
     async def train(self, data: TrainingInput, spec: TrainingSpec) -> TrainedModel:
-        """Train in the worker; the caller's loop keeps running meanwhile."""
+        """Train in the worker; the caller's loop keeps running meanwhile.
+
+        A worker that died (killed, out of memory) fails this job with RuntimeError and is
+        replaced, so the next job runs.
+        """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, train_model, data, spec)
+        try:
+            return await loop.run_in_executor(self._pool, train_model, data, spec)
+        except BrokenProcessPool as exc:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            raise RuntimeError(f"the training worker died: {exc}") from exc
 
     def close(self, *, wait: bool = True) -> None:
         """Stop the worker; ``wait=False`` ends a running job at once (its result is lost)."""
         if not wait:
-            # The executor has no public way to stop a running job: end its processes.
+            # The executor has no public way to stop a running job: end its processes
+            # (SIGKILL: the worker ignores SIGTERM, see ``_worker_init``).
             for proc in list(getattr(self._pool, "_processes", {}).values()):
-                proc.terminate()
+                proc.kill()
         self._pool.shutdown(wait=True, cancel_futures=True)

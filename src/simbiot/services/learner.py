@@ -97,7 +97,11 @@ class Learner:
         except NotFound:
             return LiveOutcomes.empty(0)
         names = champion.features
-        recent = await asyncio.to_thread(recent_rows, frame, self._spec, names, self._spec.horizon)
+        # The drift sample spans the holdout window: market-wide features (breadth) move
+        # slowly, so a few bars would always look shifted against months of training rows.
+        recent = await asyncio.to_thread(
+            recent_rows, frame, self._spec, names, self._s.holdout_bars
+        )
         if role.kind != "classifier":
             return LiveOutcomes.empty(len(names), recent)
         return await live_outcomes(
@@ -109,8 +113,9 @@ class Learner:
             recent=recent,
         )
 
-    async def cycle(self) -> LearnerReport:
-        """Run one cycle over every model; record and report what happened."""
+    async def cycle(self, shutdown: ShutdownSignal | None = None) -> LearnerReport:
+        """Run one cycle over every model (stopping between models on ``shutdown``);
+        record and report what happened."""
         verdicts: dict[str, Verdict] = {}
         errors: dict[str, str] = {}
         try:
@@ -123,13 +128,18 @@ class Learner:
             self.cycles += 1
             return LearnerReport(verdicts, errors)
         for name in self._s.learner_models:
+            if shutdown is not None and shutdown.requested:
+                break
             role = role_of(name)
             try:
                 live = await self._live(role, frame)
                 verdict = await self._manager(role, frame).cycle(live)
             except Exception as exc:  # one model's failure must not stop the others
                 errors[name] = str(exc)
-                log.warning("learner: model %s failed this cycle: %s", name, exc, exc_info=True)
+                expected = isinstance(exc, SimbiotError | ValueError)  # e.g. too few candles
+                log.warning(
+                    "learner: model %s failed this cycle: %s", name, exc, exc_info=not expected
+                )
                 await self._record_error(name, exc)
                 continue
             verdicts[name] = verdict
@@ -154,7 +164,7 @@ class Learner:
     async def run(self, shutdown: ShutdownSignal, *, cycles: int = 0) -> int:
         """Run cycles every ``learner_interval_s`` until shutdown (or ``cycles`` > 0 done)."""
         while not shutdown.requested:
-            await self.cycle()
+            await self.cycle(shutdown)
             if cycles and self.cycles >= cycles:
                 break
             await shutdown.wait(self._s.learner_interval_s)

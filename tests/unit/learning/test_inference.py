@@ -10,7 +10,7 @@ from simbiot.cache.memory import MemoryCache
 from simbiot.domain.errors import DataError
 from simbiot.domain.frame import MarketFrame
 from simbiot.learning.datasets import DatasetSpec, feature_block
-from simbiot.learning.inference import Predictions, Predictor, feature_rows
+from simbiot.learning.inference import Predictions, Predictor, feature_rows, recent_rows
 from simbiot.learning.training import LoadedModel, TrainedModel
 
 
@@ -79,3 +79,18 @@ def test_missing_feature_and_malformed_entry(market: MarketFrame) -> None:
         feature_rows(feats, ("no_such_feature",))
     with pytest.raises(DataError):
         Predictions.decode(b'{"model": "x"}')
+
+
+def test_recent_rows_sample_the_newest_bars(
+    market: MarketFrame, trained: tuple[DatasetSpec, TrainedModel]
+) -> None:
+    spec, m = trained
+    rows = recent_rows(market, spec, m.names, bars=10, warmup=market.shape[1])
+    full = feature_block(market, spec)
+    newest = feature_rows(full, m.names, -1)
+    assert rows.shape[1] == len(m.names)
+    assert rows.shape[0] <= 10 * market.shape[0]
+    np.testing.assert_allclose(rows[: market.shape[0]], newest, equal_nan=True, rtol=1e-6)
+    few = recent_rows(market, spec, m.names, bars=100, warmup=200, max_rows=4 * market.shape[0])
+    assert few.shape[0] <= 4 * market.shape[0]
+    assert recent_rows(market, spec, m.names, bars=0).shape == (0, len(m.names))

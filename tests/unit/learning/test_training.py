@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import numpy as np
 import pytest
 
@@ -66,3 +68,22 @@ async def test_background_process_trains_while_loop_runs() -> None:
         trainer.close()
     assert model.rows == 600
     assert model.booster.startswith("tree")
+
+
+async def test_a_dead_worker_fails_its_job_and_is_replaced() -> None:
+    trainer = BackgroundTrainer()
+    try:
+        job = asyncio.ensure_future(trainer.train(_data(n=20_000), SPEC))
+        for _ in range(200):  # wait for the worker process to exist
+            procs = list(getattr(trainer._pool, "_processes", {}).values())
+            if procs:
+                break
+            await asyncio.sleep(0.01)
+        for proc in procs:
+            proc.kill()
+        with pytest.raises(RuntimeError, match="worker died"):
+            await job
+        model = await trainer.train(_data(n=600), TrainingSpec(n_estimators=5, folds=2))
+        assert model.rows == 600
+    finally:
+        trainer.close(wait=False)
