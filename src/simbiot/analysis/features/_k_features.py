@@ -144,3 +144,23 @@ def features_2d(
                 out[k0 + 13, i, t] = NAN
             out[k0 + 15, i, t] = above[t]
             out[k0 + 16, i, t] = advancing[t]
+
+
+@kernel
+def price_ratio_2d(x: Any, k: int, out: Any) -> None:
+    """out[i, t] = x[i, t] / x[i, t - k] within each run of finite prices.
+
+    NaN until the run's (k+1)-th candle, after a gap, and where either price is not
+    positive: exactly where ``log_returns(x, k)`` is NaN, so ``log(out)`` is that return.
+    """
+    for i in range(x.shape[0]):
+        run = 0
+        for t in range(x.shape[1]):
+            v = x[i, t]
+            if not math.isfinite(v):
+                run = 0
+                out[i, t] = NAN
+                continue
+            run += 1
+            base = x[i, t - k] if run > k else NAN
+            out[i, t] = v / base if (v > 0.0 and base > 0.0) else NAN

@@ -15,7 +15,6 @@ from simbiot.analysis.features.ratios import CLIP
 from simbiot.analysis.features.relative import benchmark_returns
 from simbiot.analysis.indicators import IndicatorLayers, IndicatorSet
 from simbiot.analysis.indicators._inputs import FloatArray
-from simbiot.analysis.indicators._k_momentum import change_2d
 from simbiot.analysis.indicators._parallel import row_parts, run_parts
 from simbiot.domain.frame import MarketFrame
 
@@ -82,12 +81,17 @@ def _layers(ind: IndicatorSet | IndicatorLayers) -> npt.NDArray[np.int64]:
 def _returns_into(
     close: FloatArray, log_return: FloatArray, horizons: tuple[int, ...], rets: FloatArray
 ) -> None:
-    """Log returns of every horizon into ``rets`` (horizons, rows, time); one bar is given."""
+    """Log returns of every horizon into ``rets`` (horizons, rows, time); one bar is given.
+
+    Longer horizons take NumPy's vectorised logarithm of the price ratios (within an ulp
+    of ``log_returns``, several times faster than a scalar logarithm in a kernel).
+    """
     for k, h in enumerate(horizons):
         if h == 1:  # the fused set computed it with the same kernel
             np.copyto(rets[k], log_return)
         else:
-            change_2d(close, h, True, rets[k])
+            kf.price_ratio_2d(close, h, rets[k])
+            np.log(rets[k], out=rets[k])
 
 
 def compute_features(

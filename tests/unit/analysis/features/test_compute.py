@@ -16,6 +16,7 @@ from simbiot.analysis.features import (
     compute_features,
     feature_names,
 )
+from simbiot.analysis.features._k_features import price_ratio_2d
 from simbiot.analysis.indicators import compute_indicators, compute_layers, log_returns
 from simbiot.domain.frame import MarketFrame
 
@@ -203,3 +204,21 @@ def test_indicators_lacking_a_read_layer_are_refused(frame: MarketFrame) -> None
         compute_features(frame, partial, 0)
     with pytest.raises(ValueError, match="workers"):
         compute_features(frame, compute_layers(frame, FEATURE_INDICATORS), 0, workers=0)
+
+
+@pytest.mark.parametrize("k", [1, 4, 24])
+def test_price_ratio_logs_are_the_log_returns(frame: MarketFrame, k: int) -> None:
+    close = frame.close.copy()
+    close[0, 200] = 0.0  # a non-positive price: NaN on both sides of it
+    close[5, 300] = -3.0
+    close[4, 310:312] = np.nan  # a gap restarts the run
+    ratio = np.empty_like(close)
+    price_ratio_2d(close, k, ratio)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        got = np.log(ratio)
+    want = log_returns(close, k)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=4e-16, atol=0, equal_nan=True)
+    assert np.isnan(got[0, 200])
+    assert np.isnan(got[0, 200 + k])
+    assert np.isnan(got[4, 312 : 312 + k]).all()
