@@ -162,13 +162,16 @@ class Learner:
             log.warning("learner: the error of %s was not recorded", name, exc_info=True)
 
     async def run(self, shutdown: ShutdownSignal, *, cycles: int = 0) -> int:
-        """Run cycles every ``learner_interval_s`` until shutdown (or ``cycles`` > 0 done)."""
+        """Run a cycle every ``learner_interval_s`` until shutdown (or until this call has
+        run ``cycles`` > 0 of them); return how many it ran."""
+        done = 0
         while not shutdown.requested:
             await self.cycle(shutdown)
-            if cycles and self.cycles >= cycles:
+            done += 1
+            if cycles and done >= cycles:
                 break
             await shutdown.wait(self._s.learner_interval_s)
-        return self.cycles
+        return done
 
 
 def build_learner(container: Container, trainer: BackgroundTrainer) -> Learner:

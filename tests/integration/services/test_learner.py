@@ -172,7 +172,8 @@ async def test_run_stops_after_its_cycles_or_on_shutdown(
     assert await learner.run(stopped) == 0
     report = await learner.cycle(stopped)  # a requested stop skips the remaining models
     assert (report.verdicts, report.errors) == ({}, {})
-    assert await learner.run(ShutdownSignal(), cycles=2) == 3
+    assert await learner.run(ShutdownSignal(), cycles=2) == 2
+    assert learner.cycles == 3
 
 
 async def test_learner_runs_beside_a_service_only_when_enabled(tmp_path: Path) -> None:
