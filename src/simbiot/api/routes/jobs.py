@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +36,8 @@ _SUBMIT_ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "Unknown strategy or exchange, bad values"},
 }
 _READ_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}}
+# Ids are 64-bit: a larger number is a 422, never a database overflow.
+JobId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Job id")]
 
 
 def _ms(at: datetime | None) -> int | None:
@@ -134,7 +136,7 @@ async def _job_of_kind(db: AsyncSession, user_id: int, job_id: int, kind: str) -
 @router.get(
     "/backtests/{job_id}", response_model=JobOut, responses=_READ_ERRORS, summary="A backtest"
 )
-async def get_backtest(job_id: int, caller: CurrentUser, db: Db) -> JobOut:
+async def get_backtest(job_id: JobId, caller: CurrentUser, db: Db) -> JobOut:
     return job_out(await _job_of_kind(db, caller.id, job_id, BACKTEST))
 
 
@@ -151,7 +153,7 @@ async def get_backtest(job_id: int, caller: CurrentUser, db: Db) -> JobOut:
     summary="A finished backtest's report",
 )
 async def backtest_report(
-    job_id: int,
+    job_id: JobId,
     caller: CurrentUser,
     db: Db,
     format: Annotated[Literal["json", "html"], Query(description="Report format")] = "json",
@@ -170,7 +172,7 @@ async def backtest_report(
     responses=_READ_ERRORS,
     summary="An optimisation",
 )
-async def get_optimisation(job_id: int, caller: CurrentUser, db: Db) -> JobOut:
+async def get_optimisation(job_id: JobId, caller: CurrentUser, db: Db) -> JobOut:
     return job_out(await _job_of_kind(db, caller.id, job_id, OPTIMISATION))
 
 
@@ -199,6 +201,6 @@ async def list_jobs(
     responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}},
     summary="Cancel a queued or running job",
 )
-async def cancel_job(job_id: int, caller: CurrentUser, state: State, db: Db) -> JobOut:
+async def cancel_job(job_id: JobId, caller: CurrentUser, state: State, db: Db) -> JobOut:
     row = await jobs.cancel(db, user_id=caller.id, job_id=job_id, now=state.container.clock.now())
     return job_out(row)
