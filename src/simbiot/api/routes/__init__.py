@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from simbiot.api.routes import auth, billing, health, jobs
+from simbiot.api.routes import auth, billing, health, jobs, keys, settings, strategies
 
 __all__ = ["ROOT_ROUTERS", "ROUTERS"]
 
 # Mounted at the root (probes for load balancers and orchestrators).
 ROOT_ROUTERS: tuple[APIRouter, ...] = (health.router,)
 # Mounted under /api/v1.
-ROUTERS: tuple[APIRouter, ...] = (auth.router, billing.router, jobs.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    billing.router,
+    jobs.router,
+    keys.router,
+    settings.router,
+    strategies.router,
+)
