@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, PlainSerializer
 
 from simbiot.api.schemas.common import RequestModel, ResponseModel
 
@@ -28,9 +28,22 @@ __all__ = [
     "SubscribeIn",
     "SubscriptionOut",
     "WebhookAckOut",
+    "money_text",
 ]
 
 PlanName = str
+_CENTS = Decimal("0.01")
+
+
+def money_text(value: Decimal) -> str:
+    """``value`` as plain digits with at least two decimals and no trailing zeros beyond
+    them (``29`` → ``"29.00"``, ``0.001`` → ``"0.001"``), the same on every database."""
+    if value == value.quantize(_CENTS):
+        return format(value.quantize(_CENTS), "f")
+    return format(value.normalize(), "f")
+
+
+Money = Annotated[Decimal, PlainSerializer(money_text, return_type=str, when_used="json")]
 
 
 class EntitlementsOut(ResponseModel):
@@ -50,7 +63,7 @@ class PlanOut(ResponseModel):
     """A plan on offer."""
 
     name: str
-    price: Decimal = Field(description="Price of one period, in the billing currency")
+    price: Money = Field(description="Price of one period, in the billing currency")
     period_days: int = Field(description="Length of one period in days")
     is_default: bool = Field(description="The plan of users without a subscription")
     entitlements: EntitlementsOut
@@ -61,7 +74,7 @@ class PlansOut(ResponseModel):
 
     currency: str
     default_plan: str
-    credit_price: Decimal = Field(description="Price of one credit")
+    credit_price: Money = Field(description="Price of one credit")
     credits_per_extra_backtest: int = Field(
         description="Credits a backtest beyond the plan's daily allowance costs"
     )
@@ -110,7 +123,7 @@ class PaymentOut(ResponseModel):
     kind: Literal["subscription", "credits"]
     plan: str | None
     credits: int
-    amount: Decimal
+    amount: Money
     currency: str
     status: Literal["pending", "succeeded", "failed", "refunded"]
     provider: str
@@ -131,7 +144,7 @@ class LedgerEntryOut(ResponseModel):
 
     id: int
     kind: str
-    amount: Decimal
+    amount: Money
     currency: str
     credits: int = Field(description="Credits added (positive) or spent (negative)")
     reference: str
