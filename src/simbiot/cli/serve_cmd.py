@@ -1,4 +1,4 @@
-"""``simbiot serve api``: run one service of the platform on its own."""
+"""``simbiot serve api|learner``: run one service of the platform on its own."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import typer
 from simbiot.cli.context import cli_context
 from simbiot.config.loader import CONFIG_ENV_VAR
 from simbiot.domain.errors import ConfigError
+from simbiot.learning.cli_learner import learner_command
 
 __all__ = ["register"]
 
@@ -62,4 +63,5 @@ def register(app: typer.Typer) -> None:
     """Add the ``serve`` group to ``app``."""
     group = typer.Typer(help="Run one service of the platform.", no_args_is_help=True)
     group.command("api")(api_command)
+    group.command("learner")(learner_command)
     app.add_typer(group, name="serve")

@@ -1,4 +1,5 @@
-"""``simbiot learner run``: the learner on its own (``simbiot run`` also starts it)."""
+"""``simbiot learner run`` / ``simbiot serve learner``: the learner as its own service
+(``simbiot run`` also starts it beside trading)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from simbiot.services.container import Container
 from simbiot.services.learner import LearnerReport, build_learner
 from simbiot.services.runtime import ShutdownSignal, run_until_stopped
 
-__all__ = ["register"]
+__all__ = ["learner_command", "register"]
 
 
 def _line(n: int, report: LearnerReport) -> str:
@@ -43,23 +44,23 @@ async def _run(cli: CliContext, cycles: int) -> None:
         trainer.close(wait=False)
 
 
+def learner_command(
+    ctx: typer.Context,
+    cycles: Annotated[
+        int, typer.Option("--cycles", min=0, help="Cycles to run (0: until stopped).")
+    ] = 0,
+) -> None:
+    """Check every model for decay, drift and age; retrain, promote or roll back."""
+    cli = cli_context(ctx)
+    try:
+        asyncio.run(_run(cli, cycles))
+    except SimbiotError as exc:
+        cli.err_console.print(f"[red]learner failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``learner`` group to ``app``."""
     group = typer.Typer(help="The learner: retraining cycles of every model.", no_args_is_help=True)
-
-    @group.command("run")
-    def run(
-        ctx: typer.Context,
-        cycles: Annotated[
-            int, typer.Option("--cycles", min=0, help="Cycles to run (0: until stopped).")
-        ] = 0,
-    ) -> None:
-        """Check every model for decay, drift and age; retrain, promote or roll back."""
-        cli = cli_context(ctx)
-        try:
-            asyncio.run(_run(cli, cycles))
-        except SimbiotError as exc:
-            cli.err_console.print(f"[red]learner failed:[/red] {exc}")
-            raise typer.Exit(1) from exc
-
+    group.command("run")(learner_command)
     app.add_typer(group, name="learner")

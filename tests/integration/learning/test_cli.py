@@ -103,3 +103,26 @@ def test_errors_exit_nonzero(env: dict[str, str]) -> None:
     assert result.exit_code == 1
     result = CliRunner().invoke(app, ["train", "--kind", "forest"], env=env)
     assert result.exit_code != 0
+
+
+@pytest.mark.slow
+def test_learner_run_and_serve_learner(env: dict[str, str]) -> None:
+    small = {
+        **env,
+        "SIMBIOT_LEARNING__N_ESTIMATORS": "20",
+        "SIMBIOT_LEARNING__MIN_CHILD_SAMPLES": "20",
+        "SIMBIOT_LEARNING__CV_FOLDS": "2",
+        "SIMBIOT_LEARNING__HOLDOUT_BARS": "200",
+        "SIMBIOT_LEARNING__LEARNER_WINDOW": "1200",
+    }
+    out = _run(small, "learner", "run", "--cycles", "1")
+    assert "trend bootstrap" in out
+    assert "potential bootstrap" in out
+    assert "volatility bootstrap" in out
+    again = _run(small, "serve", "learner", "--cycles", "1")
+    assert "learner cycle 1:" in again
+    assert "bootstrap" not in again
+    listed = orjson.loads(_run(small, "models", "list", "--json"))
+    assert {v["name"] for v in listed if v["status"] == "champion"} == {
+        "trend", "potential", "volatility",
+    }  # fmt: skip
