@@ -130,7 +130,7 @@ def compute_features(
         parts,
     )
     bench = np.stack([benchmark_returns(r, reference) for r in rets])
-    breadth = market_breadth(close, ema_trend, log_return)
+    breadth = market_breadth(close, ema_trend, log_return, workers)
     shape = (len(names), *close.shape)
     if out is not None and out.block.shape != shape:
         raise ValueError(f"out has shape {out.block.shape}, expected {shape}")

@@ -15,6 +15,7 @@ from simbiot.analysis.features import (
     FeatureParams,
     compute_features,
     feature_names,
+    market_breadth,
 )
 from simbiot.analysis.features._k_features import price_ratio_2d
 from simbiot.analysis.indicators import compute_indicators, compute_layers, log_returns
@@ -222,3 +223,15 @@ def test_price_ratio_logs_are_the_log_returns(frame: MarketFrame, k: int) -> Non
     assert np.isnan(got[0, 200])
     assert np.isnan(got[0, 200 + k])
     assert np.isnan(got[4, 312 : 312 + k]).all()
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_breadth_counted_on_threads_equals_one_thread(frame: MarketFrame, workers: int) -> None:
+    ind = compute_indicators(frame)
+    one = market_breadth(frame.close, ind.ema_trend, ind.log_return)
+    many = market_breadth(frame.close, ind.ema_trend, ind.log_return, workers)
+    for name in one.names:
+        np.testing.assert_array_equal(many.get(name), one.get(name))
+    empty = market_breadth(frame.close[:0], ind.ema_trend[:0], ind.log_return[:0], workers)
+    assert np.isnan(empty.above_ema).all()
+    np.testing.assert_array_equal(empty.counted, 0.0)
