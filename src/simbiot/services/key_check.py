@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
+from simbiot.config.sections import RetrySettings
 from simbiot.domain.clock import Clock
 from simbiot.exchange.ccxt.factory import Credentials, create_client
 from simbiot.exchange.ccxt.trading import CcxtTrading
@@ -17,10 +18,22 @@ from simbiot.exchange.retry import RetryPolicy
 from simbiot.exchange.throttle import RateLimiter
 from simbiot.security.secrets import ExchangeCredentials
 
-__all__ = ["KEY_CHECK_ACCOUNT", "check_key"]
+__all__ = ["KEY_CHECK_ACCOUNT", "KEY_CHECK_ATTEMPTS", "check_key"]
 
 # Key checks of all users share one account budget per venue on the limiter.
 KEY_CHECK_ACCOUNT = "key-check"
+# A person waits for the answer: at most this many tries, this far apart.
+KEY_CHECK_ATTEMPTS = 2
+KEY_CHECK_MAX_DELAY_S = 1.0
+
+
+def _interactive(retry: RetrySettings) -> RetrySettings:
+    return retry.model_copy(
+        update={
+            "attempts": min(retry.attempts, KEY_CHECK_ATTEMPTS),
+            "max_delay_s": min(retry.max_delay_s, KEY_CHECK_MAX_DELAY_S),
+        }
+    )
 
 
 async def check_key(
@@ -50,7 +63,7 @@ async def check_key(
         settings,
         limiter,
         pool,
-        RetryPolicy(settings.retry, clock),
+        RetryPolicy(_interactive(settings.retry), clock),
         clock,
         account=KEY_CHECK_ACCOUNT,
     )

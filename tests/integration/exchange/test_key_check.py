@@ -10,13 +10,13 @@ import pytest
 
 from simbiot.config.sections import ExchangeSettings, ExchangesSettings, RetrySettings
 from simbiot.domain.clock import LiveClock
-from simbiot.domain.errors import AuthenticationError
+from simbiot.domain.errors import AuthenticationError, ExchangeUnavailable
 from simbiot.exchange.clients import ClientRegistry
 from simbiot.exchange.permissions import KeyPermissions, Permission
-from simbiot.exchange.simulator import SimulatorConfig, SimulatorServer
+from simbiot.exchange.simulator import SimulatorConfig, SimulatorServer, parse_faults
 from simbiot.exchange.throttle import MemoryRateLimiter
 from simbiot.security.secrets import ExchangeCredentials
-from simbiot.services.key_check import check_key
+from simbiot.services.key_check import KEY_CHECK_ATTEMPTS, check_key
 
 
 @pytest.fixture
@@ -96,3 +96,29 @@ async def test_the_key_and_secret_never_reach_the_logs(
     text = "\n".join(r.getMessage() for r in caplog.records)
     for secret in ("TRADEONLYKEY", "s3cret-trade", "s3cret-wrong"):
         assert secret not in text
+
+
+async def test_a_failing_venue_is_asked_twice_at_most(server: SimulatorServer) -> None:
+    for rule in parse_faults("binance_apiRestrictions:http_5xx:1"):
+        server.faults.add(rule)
+    assert server.base_url is not None
+    clock = LiveClock()
+    slow_retry = RetrySettings(attempts=6, base_delay_s=0.01, max_delay_s=30.0)
+    settings = ExchangeSettings(base_url=server.base_url + "/binance", retry=slow_retry)
+    registry = ClientRegistry(
+        ExchangesSettings(default="binance", venues={"binance": settings}),
+        MemoryRateLimiter(clock),
+        clock,
+    )
+    try:
+        with pytest.raises(ExchangeUnavailable):
+            await check_key(
+                registry,
+                MemoryRateLimiter(clock),
+                clock,
+                venue="binance",
+                credentials=ExchangeCredentials("TRADEONLYKEY", "s3cret-trade"),
+            )
+    finally:
+        await registry.close_all()
+    assert len(server.records) == KEY_CHECK_ATTEMPTS
