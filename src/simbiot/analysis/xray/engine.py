@@ -261,16 +261,26 @@ class XRayEngine:
         )
         return XRayResult(snapshot, kept, state, sub, metrics, anomaly, detections, scores, feats)
 
+    def scratch_indicators(self) -> IndicatorLayers | None:
+        """The fused indicators this thread's last run kept for reuse (None before any)."""
+        last: IndicatorLayers | None = getattr(self._scratch, "indicators", None)
+        return last
+
+    def scratch_features(self) -> FeatureSet | None:
+        """The feature buffer this thread's ``run`` keeps for reuse (None before any)."""
+        last: FeatureSet | None = getattr(self._scratch, "features", None)
+        return last
+
     def _reusable(self, frame: MarketFrame) -> IndicatorLayers | None:
         """This thread's previous fused indicators when ``frame`` has their shape, else None."""
-        last: IndicatorLayers | None = getattr(self._scratch, "indicators", None)
+        last = self.scratch_indicators()
         if last is None or last.shape != frame.shape or last.names != self._fused:
             return None
         return last
 
     def _reusable_features(self, frame: MarketFrame) -> FeatureSet | None:
         """This thread's scratch feature set when ``frame`` has its shape, else None."""
-        last: FeatureSet | None = getattr(self._scratch, "features", None)
+        last = self.scratch_features()
         return last if last is not None and last.block.shape[1:] == frame.shape else None
 
     def _detect(

@@ -277,8 +277,14 @@ def test_worker_threads_do_not_change_the_x_ray(workers: int) -> None:
 
 def test_kept_features_survive_later_passes_and_scratch_ones_are_reused() -> None:
     engine = XRayEngine(AnalysisSettings(features_always=True))
+    assert engine.scratch_indicators() is None
+    assert engine.scratch_features() is None
     first, second = random_market(30, 220, seed=31), random_market(30, 220, seed=32)
     kept = engine.analyse(first)
+    assert engine.scratch_features() is None  # analyse keeps its features for the caller
+    kept_ind = engine.scratch_indicators()
+    assert kept_ind is not None
+    assert kept_ind.shape == (30, 220)
     assert kept.features is not None
     before = kept.features.block.copy()
     scratch = engine.analyse(second, keep_features=False)
@@ -289,6 +295,7 @@ def test_kept_features_survive_later_passes_and_scratch_ones_are_reused() -> Non
     again = engine.analyse(second, keep_features=False)
     assert again.features is not None
     assert again.features.block is scratch.features.block
+    assert engine.scratch_features() is again.features
     fresh = XRayEngine(AnalysisSettings(features_always=True)).analyse(second)
     assert fresh.features is not None
     np.testing.assert_array_equal(again.features.block, fresh.features.block)
