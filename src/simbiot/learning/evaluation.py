@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,12 @@ from simbiot.backtest.robustness import Split, slice_frame, walk_forward_splits
 from simbiot.config.sections import BacktestSettings
 from simbiot.data.candle_store import ParquetCandleStore
 from simbiot.domain.frame import MarketFrame
-from simbiot.learning.datasets import DatasetSpec, build_dataset, feature_block
+from simbiot.learning.datasets import (
+    DatasetSpec,
+    build_dataset,
+    feature_block,
+    per_bar_volatility,
+)
 from simbiot.learning.decisions import filter_entries
 from simbiot.learning.quality import classifier_quality
 from simbiot.learning.training import LoadedModel, TrainingInput, TrainingSpec, train_model
@@ -118,9 +124,59 @@ def evaluate(
             ent_f = filter_entries(entries, prob, thr)
             row[label] = _backtest(frame, ent_f, exits, w, bt)
         out["folds"].append(row)
+    out["regressors"] = regressor_quality(frame, data, training, test_bars, every, spec.vol_window)
     out["evolution"] = _evolution(
         frame, strat, defaults, test_bars, bt, (ga_population, ga_generations), ga_windows
     )
+    return out
+
+
+def _ic(y: Any, pred: Any) -> float | None:
+    ok = np.isfinite(y) & np.isfinite(pred)
+    if ok.sum() < 3 or np.std(y[ok]) == 0 or np.std(pred[ok]) == 0:
+        return None
+    return float(np.corrcoef(y[ok], pred[ok])[0, 1])
+
+
+def regressor_quality(
+    frame: MarketFrame,
+    data: Any,
+    training: TrainingSpec,
+    test_bars: int,
+    every: int,
+    vol_window: int = 48,
+) -> dict[str, Any]:
+    """Out-of-sample IC of the potential (forward return) and volatility regressors on the
+    final ``test_bars`` window, each against its naive baseline: zero expected return (IC
+    undefined) and the trailing volatility known at t (what the stop rule uses today)."""
+    n = frame.shape[1]
+    start = n - test_bars
+    spec_vol = per_bar_volatility(np.ascontiguousarray(frame.close), vol_window)
+    out: dict[str, Any] = {"test_start": int(frame.timestamp[start])}
+    for name, target in (("potential", "return"), ("volatility", "volatility")):
+        rows = data.labelled(target)
+        train = rows.known_at(start - 1)
+        train = train.subset(train.t % every == 0)
+        test = rows.subset((rows.t >= start) & (rows.t < n))
+        t0 = time.perf_counter()
+        trained = train_model(
+            TrainingInput(train.names, train.x, train.target(target), train.t, train.horizon),
+            replace(training, kind="regressor"),
+        )
+        seconds = time.perf_counter() - t0
+        model = LoadedModel(trained.kind, trained.names, trained.booster)
+        pred = model.predict(test.x)
+        y = test.target(target)
+        doc: dict[str, Any] = {
+            "train_rows": len(train),
+            "test_rows": len(test),
+            "train_seconds": round(seconds, 1),
+            "cv_ic": trained.metrics.get("oos", {}).get("ic"),
+            "test_ic": _ic(y, pred),
+        }
+        if target == "volatility":
+            doc["baseline_trailing_vol_ic"] = _ic(y, spec_vol[test.row, test.t])
+        out[name] = doc
     return out
 
 

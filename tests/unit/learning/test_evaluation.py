@@ -35,3 +35,10 @@ def test_evaluation_reports_every_section_out_of_sample() -> None:
     assert evo["evaluations"] == 4
     assert "sharpe" in evo["default"]
     assert "sharpe" in evo["evolved"]
+    reg = doc["regressors"]
+    for name in ("potential", "volatility"):
+        assert reg[name]["train_rows"] > 0
+        assert reg[name]["test_rows"] > 0
+        assert -1.0 <= reg[name]["test_ic"] <= 1.0
+    # Volatility clusters: the model and the trailing baseline both track it.
+    assert reg["volatility"]["baseline_trailing_vol_ic"] > 0
