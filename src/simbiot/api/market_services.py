@@ -9,15 +9,17 @@ from fastapi import Depends, Request
 
 from simbiot.api.deps import State
 from simbiot.services.last_prices import LastPrices
+from simbiot.services.market_feed import MarketFeed
 
 __all__ = ["MarketServices", "Markets", "market_services"]
 
 
 class MarketServices:
-    """Last prices of the venue, built once per application."""
+    """Last prices and the cached market views, built once per application."""
 
     def __init__(self, state: State) -> None:
         self.prices = LastPrices(state.container)
+        self.feed = MarketFeed(state.container)
 
 
 def market_services(request: Request, state: State) -> MarketServices:

@@ -9,6 +9,7 @@ bot's equity is recorded.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -19,7 +20,7 @@ import numpy as np
 from simbiot.analysis.indicators import atr
 from simbiot.analysis.xray.engine import XRayResult
 from simbiot.config.sections import DemoUserSettings
-from simbiot.domain.errors import NotFound
+from simbiot.domain.errors import NotFound, SimbiotError
 from simbiot.domain.market import MarketInfo
 from simbiot.exchange.ports import TradingPort
 from simbiot.execution.accounts import MarketContext, UserAccount, UserReport
@@ -44,12 +45,15 @@ from simbiot.services.entitlements import (
     position_slots,
 )
 from simbiot.services.equity_book import EquityBook
+from simbiot.services.market_feed import publish_predictions
 from simbiot.services.ml_trading import ModelTrading
 from simbiot.services.running_bots import RunningBot, RunningBots, capitals
 from simbiot.signals import SignalCycleResult, SignalInputs, Subscription
 from simbiot.storage.repositories import bot_history, bots, orders, positions, strategies, users
 
 __all__ = ["AccountResult", "TradingCycle", "TradingStack", "build_trading", "seed_demo_users"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +203,13 @@ class TradingStack:
         await self._book.restore(running, self._marks)
         return accounts
 
+    async def _publish_predictions(self, xray: XRayResult) -> None:
+        """Share the cycle's model predictions with API readers; a failure is only logged."""
+        try:
+            await publish_predictions(self._c, xray.frame)
+        except (SimbiotError, ValueError):
+            log.warning("predictions of this cycle not published", exc_info=True)
+
     async def _wind_down(self, running: list[RunningBot]) -> None:
         """Keep watching the exits of bots stopped since the last cycle until they are flat
         (one query for all of them); they open nothing."""
@@ -229,6 +240,7 @@ class TradingStack:
         ctx, bars = await self._context(xray)
         flat = [s for sigs in result.signals.values() for s in sigs]
         flat, ctx, dropped = await self._models.apply(xray, flat, ctx)
+        await self._publish_predictions(xray)
         reports = await self.trader.on_signals(flat, self.accounts, ctx)
         monitor = await self.monitor.tick(self.accounts + self.winding, bars, ctx)
         await self._book.record(self.running, ctx.prices, self._balances.free)

@@ -303,15 +303,17 @@ async def equity_history(
     responses=_ERRORS,
     summary="A bot's PnL and performance figures (the backtests' metrics)",
 )
-async def pnl(
-    bot_id: int, caller: CurrentUser, state: State, session: Db, markets: Markets
-) -> dict[str, Any]:
-    bot, _ = await bot_history.bot_with_strategy(session, user_id=caller.id, bot_id=bot_id)
-    fills_ = await bot_history.all_fills(session, user_id=caller.id, bot_id=bot_id)
-    marks = await equity.recent(session, user_id=caller.id, bot_id=bot_id, limit=METRICS_MARKS)
-    venue: str | None = None
-    if bot.mode == "live" and bot.account_id is not None:
-        venue = (await accounts.get(session, user_id=caller.id, account_id=bot.account_id)).exchange
+async def pnl(bot_id: int, caller: CurrentUser, state: State, markets: Markets) -> dict[str, Any]:
+    # Rows are read in a short transaction of its own: the price fetch that follows must
+    # not hold one (on SQLite it would hold the trader's writes back).
+    async with state.container.database.transaction() as session:
+        bot, _ = await bot_history.bot_with_strategy(session, user_id=caller.id, bot_id=bot_id)
+        fills_ = await bot_history.all_fills(session, user_id=caller.id, bot_id=bot_id)
+        marks = await equity.recent(session, user_id=caller.id, bot_id=bot_id, limit=METRICS_MARKS)
+        venue: str | None = None
+        if bot.mode == "live" and bot.account_id is not None:
+            account = await accounts.get(session, user_id=caller.id, account_id=bot.account_id)
+            venue = account.exchange
     prices = await markets.prices.prices(venue) if fills_ else {}
     result = await bot_pnl(fills_, marks, prices)
     return {
