@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from simbiot.api.routes import auth, billing, health, jobs, keys, settings, strategies
+from simbiot.api.routes import auth, billing, bots, health, jobs, keys, market, settings, strategies
 
 __all__ = ["ROOT_ROUTERS", "ROUTERS"]
 
@@ -14,8 +14,10 @@ ROOT_ROUTERS: tuple[APIRouter, ...] = (health.router,)
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     billing.router,
+    bots.router,
     jobs.router,
     keys.router,
+    market.router,
     settings.router,
     strategies.router,
 )
