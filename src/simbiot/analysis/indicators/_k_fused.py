@@ -70,8 +70,9 @@ def fused_2d(
 
     ``logs`` is (4, stop - first, time): ln(H/L), ln(H/C), ln(L/C), ln(C/O) of those rows,
     read only when a range-based volatility layer is wanted. The caller wants whole groups
-    (MACD, Bollinger, DMI, stochastic, Donchian, Garman-Klass with Rogers-Satchell) and
-    the log return with the close-to-close volatility.
+    (MACD line with signal and histogram, Bollinger, DMI, stochastic, Donchian,
+    Garman-Klass with Rogers-Satchell), the MACD histogram alone if it likes, and the log
+    return with the close-to-close volatility.
 
     Rows go in blocks: the recurrent indicators stream over the block's rows together,
     then the window indicators run row by row while the block is still in cache.
@@ -88,6 +89,7 @@ def fused_2d(
     s1 = np.empty(t_len)
     work = np.empty((4, t_len))
     s2 = work[3]
+    want_macd_lines = slot[L_MACD] >= 0
     want_bb = slot[L_BB_MIDDLE] >= 0
     want_std = slot[L_STD] >= 0
     shared_std = want_bb and p[P_STD] == p[P_BB]
@@ -109,7 +111,7 @@ def fused_2d(
             ks.ema_block(c, r0, nb, p[P_EMA_TREND], out[slot[L_EMA_TREND]])
         if slot[L_RSI] >= 0:
             ks.rsi_block(c, r0, nb, p[P_RSI], out[slot[L_RSI]])
-        if slot[L_MACD] >= 0:
+        if slot[L_MACD_HIST] >= 0:
             ks.macd_block(
                 c,
                 r0,
@@ -117,9 +119,10 @@ def fused_2d(
                 p[P_MACD_FAST],
                 p[P_MACD_SLOW],
                 p[P_MACD_SIGNAL],
-                out[slot[L_MACD]],
-                out[slot[L_MACD_SIGNAL]],
+                out[max(slot[L_MACD], 0)],
+                out[max(slot[L_MACD_SIGNAL], 0)],
                 out[slot[L_MACD_HIST]],
+                want_macd_lines,
             )
         if want_bb:
             ks.sma_block(c, r0, nb, p[P_BB], out[slot[L_BB_MIDDLE]])

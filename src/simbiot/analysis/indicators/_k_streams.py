@@ -95,9 +95,21 @@ def ema_block(x: Any, r0: int, nb: int, p: int, out: Any) -> None:
 
 @kernel
 def macd_block(
-    x: Any, r0: int, nb: int, fast: int, slow: int, signal: int, m_out: Any, g_out: Any, h_out: Any
+    x: Any,
+    r0: int,
+    nb: int,
+    fast: int,
+    slow: int,
+    signal: int,
+    m_out: Any,
+    g_out: Any,
+    h_out: Any,
+    want_lines: bool = True,
 ) -> None:
-    """MACD line, signal and histogram; both EMAs start on the slow EMA's first bar."""
+    """MACD line, signal and histogram; both EMAs start on the slow EMA's first bar.
+
+    With ``want_lines`` False only the histogram is written (``m_out``/``g_out`` untouched).
+    """
     if slow < fast:
         fast, slow = slow, fast
     start = slow - 1
@@ -114,8 +126,9 @@ def macd_block(
         for b in range(nb):
             r = r0 + b
             v = x[r, t]
-            m_out[r, t] = NAN
-            g_out[r, t] = NAN
+            if want_lines:
+                m_out[r, t] = NAN
+                g_out[r, t] = NAN
             h_out[r, t] = NAN
             if not math.isfinite(v):
                 cnt[b] = 0
@@ -146,8 +159,9 @@ def macd_block(
                 g[b] = acc[b] / signal
             else:
                 g[b] = (m - g[b]) * kg + g[b]
-            m_out[r, t] = m
-            g_out[r, t] = g[b]
+            if want_lines:
+                m_out[r, t] = m
+                g_out[r, t] = g[b]
             h_out[r, t] = m - g[b]
 
 

@@ -2,9 +2,10 @@
 
 The X-ray and the feature set read about two thirds of the standard set; computing and
 storing only those layers saves both the time and the memory of the others. Layers that
-one kernel computes together (MACD, Bollinger bands, DMI, stochastic, Donchian channel,
-Garman-Klass with Rogers-Satchell) are chosen together, and the close-to-close
-volatility brings the log return it is computed from.
+one kernel computes together (MACD line and signal with the histogram, Bollinger bands,
+DMI, stochastic, Donchian channel, Garman-Klass with Rogers-Satchell) are chosen
+together; the MACD histogram can come alone, and the close-to-close volatility brings
+the log return it is computed from.
 """
 
 from __future__ import annotations
@@ -20,15 +21,19 @@ from simbiot.analysis.indicators.indicator_set import INDICATOR_NAMES, Indicator
 __all__ = ["IndicatorLayers", "layer_names"]
 
 _GROUPS: tuple[tuple[str, ...], ...] = (
-    ("macd", "macd_signal", "macd_hist"),
+    ("macd", "macd_signal"),
     ("bb_upper", "bb_middle", "bb_lower"),
     ("plus_di", "minus_di", "adx"),
     ("stoch_k", "stoch_d"),
     ("donchian_upper", "donchian_lower", "donchian_middle"),
     ("gk_vol", "rs_vol"),
 )
-# layers another layer is computed from
-_NEEDS: dict[str, tuple[str, ...]] = {"cc_vol": ("log_return",)}
+# layers another layer is computed with or from (the MACD histogram comes alone too)
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "cc_vol": ("log_return",),
+    "macd": ("macd_hist",),
+    "macd_signal": ("macd_hist",),
+}
 
 
 def layer_names(wanted: Iterable[str]) -> tuple[str, ...]:

@@ -35,6 +35,8 @@ def test_groups_come_whole_and_in_standard_order() -> None:
     assert layer_names(["adx", "rsi"]) == ("rsi", "plus_di", "minus_di", "adx")
     assert layer_names(["cc_vol"]) == ("log_return", "cc_vol")
     assert layer_names(["log_return"]) == ("log_return",)
+    assert layer_names(["macd_hist"]) == ("macd_hist",)
+    assert layer_names(["macd_signal"]) == ("macd", "macd_signal", "macd_hist")
     assert layer_names(["rs_vol", "bb_lower", "atr"]) == (
         "bb_upper",
         "bb_middle",
@@ -57,6 +59,7 @@ def test_groups_come_whole_and_in_standard_order() -> None:
         ("parkinson_vol", "stoch_k", "mfi", "vwap"),
         ("gk_vol", "cci", "obv", "std", "donchian_lower"),
         ("std", "macd_hist"),
+        ("macd", "sma"),
         INDICATOR_NAMES,
     ],
 )
