@@ -38,13 +38,14 @@ from simbiot.exchange.simulator import SimulatorServer
 from simbiot.exchange.throttle.base import RateLimiter
 from simbiot.exchange.throttle.memory import MemoryRateLimiter
 from simbiot.exchange.throttle.redis import RedisRateLimiter
-from simbiot.observability.http import MetricsServer
-from simbiot.observability.metrics import Metrics
 from simbiot.learning.datasets import DatasetSpec
 from simbiot.learning.registry import ModelRegistry
 from simbiot.learning.roles import ROLES
+from simbiot.observability.http import MetricsServer
+from simbiot.observability.metrics import Metrics
 from simbiot.security.secrets import CredentialCipher
 from simbiot.services.credentials import StoredCredentials
+from simbiot.services.ml_anomaly import joint_anomaly_detector
 from simbiot.services.ml_detectors import pipeline_detectors
 from simbiot.services.ml_models import ChampionSet, CyclePredictor
 from simbiot.signals import (
@@ -310,7 +311,12 @@ class Container:
                 if ls.models_in_pipeline
                 else None
             )
-            self._engine = XRayEngine(self.settings.analysis, detectors=detectors)
+            anomaly = (
+                joint_anomaly_detector(self.settings.analysis, ls.anomaly_refit_cycles)
+                if ls.models_in_pipeline
+                else None
+            )
+            self._engine = XRayEngine(self.settings.analysis, detectors=detectors, anomaly=anomaly)
         return self._engine
 
     @property

@@ -108,6 +108,8 @@ async def test_champions_drive_detectors_blacklist_filter_and_risk(
             "trend": 1, "potential": 1, "volatility": 1,
         }  # fmt: skip
         result = c.xray_engine.analyse(market)
+        assert result.anomaly is not None
+        assert result.anomaly.names[-1] == "joint"  # the isolation forest is trained
         frame = result.frame
         trend_model = models["trend"]
         loaded = LoadedModel("classifier", trend_model.names, trend_model.booster)
@@ -168,6 +170,8 @@ async def test_switched_off_models_and_an_unreadable_registry(
         await _register(c, models)
         result = c.xray_engine.analyse(market)
         assert "potential" not in result.detections
+        assert result.anomaly is not None
+        assert "joint" not in result.anomaly.names
         signals = _entries(result.frame)
         ctx = MarketContext("mexc", "sideways", {}, {})
         assert await ModelTrading(c).apply(result, signals, ctx) == (signals, ctx, 0)

@@ -81,6 +81,8 @@ class LearningSettings(FrozenModel):
     stop_low: float = Field(0.75, gt=0, le=1)
     # Widest ML stop multiplier (R3).
     stop_high: float = Field(2.0, ge=1, le=10)
+    # X-ray cycles between retrainings of the isolation-forest anomaly detector (A2).
+    anomaly_refit_cycles: int = Field(24, ge=1)
 
 
 class OptimizeSettings(FrozenModel):
