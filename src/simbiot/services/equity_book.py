@@ -9,17 +9,21 @@ is seen by this process, so drawdown and daily-loss limits survive a restart.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from simbiot.domain.clock import Clock
+from simbiot.domain.errors import SimbiotError
 from simbiot.execution.equity import DAY_MS, EquityMarks
 from simbiot.services.running_bots import RunningBot
 from simbiot.storage.database import Database
 from simbiot.storage.repositories import bot_history, equity
 
 __all__ = ["CashOf", "EquityBook"]
+
+log = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
 
@@ -64,7 +68,8 @@ class EquityBook:
         prices: Mapping[str, Decimal],
         cash_of: CashOf,
     ) -> list[equity.EquityMark]:
-        """Write one mark per bot now (one transaction); return the marks written."""
+        """Write one mark per bot now (one transaction); return the marks written. A bot
+        whose balance cannot be read is left out of this cycle's marks."""
         if not bots:
             return []
         owners = {b.bot_id: b.user_id for b in bots}
@@ -76,16 +81,15 @@ class EquityBook:
             price = prices.get(row.symbol, row.entry_price)
             held[row.bot_id] = held.get(row.bot_id, ZERO) + row.amount * price
         ts = _at(self._clock.now_ms())
-        out = [
-            equity.EquityMark(
-                b.user_id,
-                b.bot_id,
-                ts,
-                await cash_of(b.user_id, b.account.account_ref),
-                held.get(b.bot_id, ZERO),
-            )
-            for b in bots
-        ]
+        out = []
+        for b in bots:
+            try:
+                cash = await cash_of(b.user_id, b.account.account_ref)
+            except SimbiotError as exc:
+                # An account the venue will not answer for gets no mark this cycle.
+                log.warning("bot %d: no equity mark, balance unavailable: %s", b.bot_id, exc)
+                continue
+            out.append(equity.EquityMark(b.user_id, b.bot_id, ts, cash, held.get(b.bot_id, ZERO)))
         async with self._db.transaction() as session:
             await equity.add_marks(session, out)
         return out

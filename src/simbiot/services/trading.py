@@ -121,7 +121,7 @@ class TradingStack:
             default_capital=Decimal(repr(settings.paper_capital)),
         )
         self.entitlements = entitlements or PlanEntitlements(c.database, c.settings.billing, clock)
-        self._marks = EquityMarks(clock)
+        self.equity_marks = EquityMarks(clock)
         self._book = EquityBook(c.database, clock)
         self.ledger = Ledger(c.database)
         self._prices = TickerPrices(c.market_data(self.venue), clock)
@@ -141,7 +141,7 @@ class TradingStack:
             settings=settings,
             clock=clock,
             entitlements=self.entitlements,
-            equity=self._marks,
+            equity=self.equity_marks,
         )
         self._models = ModelTrading(c)
         self.monitor = PositionMonitor(
@@ -200,7 +200,7 @@ class TradingStack:
         known = running + list(self._winding.values())
         self._capital = capitals(known)
         self._live = {b.account.account_ref: b.account.exchange for b in known if b.capital is None}
-        await self._book.restore(running, self._marks)
+        await self._book.restore(running, self.equity_marks)
         return accounts
 
     async def _publish_predictions(self, xray: XRayResult) -> None:
