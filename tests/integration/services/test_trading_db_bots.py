@@ -195,7 +195,7 @@ async def test_demo_users_are_seeded_running_and_traded(tmp_path: Path) -> None:
         )
         assert meanrev.subscription.capital == Decimal("5000.0")
         again = await build_trading(c)  # a restart finds the same bots
-        assert sorted(a.bot_id for a in again.accounts) == sorted(a.bot_id for a in stack.accounts)
+        assert {a.bot_id for a in again.accounts} == {a.bot_id for a in stack.accounts}
         await _cycle(c, stack)
         results = await stack.results()
         assert sorted(r.email for r in results) == sorted(u.email for u in settings.run.users)
