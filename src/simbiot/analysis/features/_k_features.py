@@ -72,8 +72,9 @@ def features_2d(
     first: int,
     stop: int,
 ) -> None:
-    """Fill rows ``first`` to ``stop`` of ``out`` (feature_names order, except the
-    volatility rank layer)."""
+    """Fill rows ``first`` to ``stop`` of ``out`` (feature_names order), except the
+    volatility rank layer and the logarithm of the liquidity layer (see ``quote_volume``).
+    """
     n_h = horizons.shape[0]
     t_len = close.shape[1]
     k0 = 2 * n_h
@@ -102,10 +103,6 @@ def features_2d(
         mdi = ind[layer[L_MDI], i]
         natr = ind[layer[L_NATR], i]
         volz = ind[layer[L_VOLZ], i]
-        v = volume[i]
-        quote = 0.0
-        bad = 0
-        phase = 0  # t mod liq_window, counted rather than divided
         for t in range(t_len):
             out[k0 + 6, i, t] = bounded(up[t] - lo[t], atr[t], clip)
             out[k0 + 7, i, t] = (rsi[t] - 50.0) / 50.0
@@ -114,36 +111,49 @@ def features_2d(
             out[k0 + 10, i, t] = (pdi[t] - mdi[t]) / 100.0
             out[k0 + 11, i, t] = clipped(natr[t], 0.0, 100.0)
             out[k0 + 12, i, t] = clipped(volz[t], -clip, clip)
-            # trailing quote volume; the window is summed afresh every liq_window candles
-            fresh = phase == 0
-            phase = phase + 1 if phase + 1 < liq_window else 0
-            if fresh:
-                quote = 0.0
-                bad = 0
-                for j in range(max(0, t - liq_window + 1), t + 1):
-                    q = c[j] * v[j]
-                    if math.isfinite(q):
-                        quote += q
-                    else:
-                        bad += 1
-            else:
-                q = c[t] * v[t]
+            out[k0 + 15, i, t] = above[t]
+            out[k0 + 16, i, t] = advancing[t]
+        quote_volume(c, volume[i], liq_window, out[k0 + 13, i])
+
+
+@kernel
+def quote_volume(c: Any, v: Any, window: int, out: Any) -> None:
+    """Trailing ``window``-candle quote volume of one row, floored at 0; NaN until the
+    window is full and while it holds a non-finite candle. The caller takes ``log1p``.
+
+    The window is summed afresh every ``window`` candles, so rounding never accumulates.
+    """
+    quote = 0.0
+    bad = 0
+    phase = 0  # t mod window, counted rather than divided
+    for t in range(c.shape[0]):
+        fresh = phase == 0
+        phase = phase + 1 if phase + 1 < window else 0
+        if fresh:
+            quote = 0.0
+            bad = 0
+            for j in range(max(0, t - window + 1), t + 1):
+                q = c[j] * v[j]
                 if math.isfinite(q):
                     quote += q
                 else:
                     bad += 1
-                if t >= liq_window:
-                    q = c[t - liq_window] * v[t - liq_window]
-                    if math.isfinite(q):
-                        quote -= q
-                    else:
-                        bad -= 1
-            if t >= liq_window - 1 and bad == 0:
-                out[k0 + 13, i, t] = math.log1p(quote if quote > 0.0 else 0.0)
+        else:
+            q = c[t] * v[t]
+            if math.isfinite(q):
+                quote += q
             else:
-                out[k0 + 13, i, t] = NAN
-            out[k0 + 15, i, t] = above[t]
-            out[k0 + 16, i, t] = advancing[t]
+                bad += 1
+            if t >= window:
+                q = c[t - window] * v[t - window]
+                if math.isfinite(q):
+                    quote -= q
+                else:
+                    bad -= 1
+        if t >= window - 1 and bad == 0:
+            out[t] = quote if quote > 0.0 else 0.0
+        else:
+            out[t] = NAN
 
 
 @kernel

@@ -136,6 +136,7 @@ def compute_features(
         raise ValueError(f"out has shape {out.block.shape}, expected {shape}")
     block = out.block if out is not None else np.empty(shape, dtype=np.float64)
     rank = block[names.index("vol_rank")]
+    liquidity = block[names.index("liquidity")]
     inv_sqrt_ann = 1.0 / math.sqrt(ind.annualization)
 
     def rows(a: int, b: int) -> None:
@@ -156,6 +157,8 @@ def compute_features(
             a,
             b,
         )
+        # NumPy's vectorised logarithm, several times faster than a scalar one in a kernel
+        np.log1p(liquidity[a:b], out=liquidity[a:b])
         _percentile_into(
             cc_vol[a:b], params.vol_rank_window, params.vol_rank_min_periods, rank[a:b]
         )

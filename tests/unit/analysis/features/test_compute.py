@@ -235,3 +235,18 @@ def test_breadth_counted_on_threads_equals_one_thread(frame: MarketFrame, worker
     empty = market_breadth(frame.close[:0], ind.ema_trend[:0], ind.log_return[:0], workers)
     assert np.isnan(empty.above_ema).all()
     np.testing.assert_array_equal(empty.counted, 0.0)
+
+
+def test_liquidity_is_the_log_of_the_trailing_quote_volume(frame: MarketFrame) -> None:
+    w = 6
+    fs = _features(frame, params=FeatureParams(liquidity_window=w))
+    q = frame.close * frame.volume
+    want = np.full(q.shape, np.nan)
+    for t in range(w - 1, q.shape[1]):
+        window = q[:, t - w + 1 : t + 1]
+        ok = np.isfinite(window).all(axis=1)
+        want[ok, t] = np.log1p(np.maximum(window[ok].sum(axis=1), 0.0))
+    got = fs.get("liquidity")
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
+    assert np.isnan(got[:, : w - 1]).all()
