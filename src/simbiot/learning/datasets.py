@@ -159,10 +159,18 @@ def build_dataset(frame: MarketFrame, spec: DatasetSpec) -> Dataset:
 
 
 class DatasetCache:
-    """Prepared datasets as ``.npz`` files under ``root``, keyed by data digest and spec."""
+    """Prepared datasets as ``.npz`` files under ``root``, keyed by data digest and spec.
 
-    def __init__(self, root: Path) -> None:
+    ``keep`` bounds the files kept: after a new dataset is written only the ``keep`` most
+    recently written stay (a service building one per cycle would otherwise fill the
+    disk); None keeps every file.
+    """
+
+    def __init__(self, root: Path, keep: int | None = None) -> None:
+        if keep is not None and keep < 1:
+            raise ValueError("keep must be >= 1")
         self._root = root
+        self._keep = keep
 
     def path(self, digest: str, spec: DatasetSpec) -> Path:
         """File holding the dataset of frame ``digest`` built with ``spec``."""
@@ -179,7 +187,23 @@ class DatasetCache:
                 path.unlink(missing_ok=True)  # a torn write: rebuild below
         data = build_dataset(frame, spec)
         self._write(path, data)
+        self._prune()
         return data, digest
+
+    def _prune(self) -> None:
+        if self._keep is None:
+            return
+        stamped = []
+        for p in self._root.glob("*.npz"):
+            if p.name.endswith(".tmp.npz"):
+                continue  # another writer's file in the making
+            try:
+                stamped.append((p.stat().st_mtime_ns, p))
+            except FileNotFoundError:
+                continue  # pruned by another process meanwhile
+        stamped.sort(reverse=True)
+        for _, old in stamped[self._keep :]:
+            old.unlink(missing_ok=True)
 
     def _write(self, path: Path, data: Dataset) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -192,7 +192,7 @@ def build_learner(container: Container, trainer: BackgroundTrainer) -> Learner:
             folds=ls.cv_folds,
         ),
         load_frame=lambda: store.load_frame(None, ls.learner_window),
-        cache=DatasetCache(s.path(ls.datasets_dir)),
+        cache=DatasetCache(s.path(ls.datasets_dir), keep=2),  # this cycle's and the last
         trainer=trainer,
         clock=container.clock,
     )

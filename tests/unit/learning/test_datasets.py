@@ -106,3 +106,19 @@ def test_cache_builds_once_and_rebuilds_torn_file(market: MarketFrame, tmp_path:
     path.write_bytes(b"torn")
     rebuilt, _ = cache.load_or_build(market, SPEC)
     np.testing.assert_array_equal(rebuilt.y_class, first.y_class)
+
+
+def test_cache_keeps_only_the_newest_datasets(market: MarketFrame, tmp_path: Path) -> None:
+    cache = DatasetCache(tmp_path, keep=2)
+    in_making = tmp_path / "other-writer.tmp.npz"
+    in_making.write_bytes(b"partial")
+    digests = []
+    for bars in (500, 550, 600):
+        _, digest = cache.load_or_build(market.tail(bars), SPEC)
+        digests.append(digest)
+    kept = {p.name for p in tmp_path.glob("*.npz")}
+    assert kept == {
+        cache.path(digests[1], SPEC).name, cache.path(digests[2], SPEC).name, in_making.name,
+    }  # fmt: skip
+    with pytest.raises(ValueError):
+        DatasetCache(tmp_path, keep=0)
