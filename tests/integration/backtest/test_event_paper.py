@@ -2,7 +2,8 @@
 
 The reference here evaluates signals the live way (the SignalEngine on the candles up to
 the bar just closed, nothing later), on a migrated SQLite file, and drives the Trader and
-PositionMonitor bar by bar. Engine mode must place the same orders at the same bars.
+PositionMonitor in the live cycle's order at every close. Engine mode must place the same
+orders at the same bars. ``test_live_parity`` compares with the running system itself.
 """
 
 from __future__ import annotations
@@ -128,36 +129,36 @@ async def _paper_trader_orders(frame: MarketFrame, url: str) -> list[tuple[objec
     )
     engine = SignalEngine(StrategyRegistry.with_builtins(), IndicatorCache())
     book = FillBook(frame, float(capital))
+    n = len(frame.timestamp)
     try:
-        for t in range(len(frame.timestamp)):
-            clock.set(int(frame.timestamp[t]))
-            if t > 0:
-                seen = _head(frame, t)  # the candles closed so far, nothing later
-                burst = engine.evaluate(SignalInputs(seen), [config])[config.config_id]
-                a = atr(seen.high, seen.low, seen.close, ENGINE.atr_period)[:, -1]
-                await trader.on_signals(
-                    burst, [account], _context(frame, frame.open[:, t], a, prices)
-                )
-                book.book(await new_fills(db, book.last_id, ref), t, {})
-            clock.set(int(frame.timestamp[t]) + 3_600_000)
-            seen = _head(frame, t + 1)
+        # TradingStack.cycle's order at every close: signals → trader, then the monitor on
+        # the bar just closed, at the venue's quote (here the next open).
+        for j in range(n):
+            clock.set(int(frame.timestamp[j]) + 3_600_000)
+            seen = _head(frame, j + 1)  # the candles closed so far, nothing later
             a = atr(seen.high, seen.low, seen.close, ENGINE.atr_period)[:, -1]
-            ctx = _context(frame, frame.close[:, t], a, prices)
+            quote = frame.open[:, j + 1] if j + 1 < n else frame.close[:, j]
+            ctx = _context(frame, quote, a, prices)
+            fill_bar = min(j + 1, n - 1)
+            if j + 1 < n:
+                burst = engine.evaluate(SignalInputs(seen), [config])[config.config_id]
+                await trader.on_signals(burst, [account], ctx)
+                book.book(await new_fills(db, book.last_id, ref), fill_bar, {})
             bars = {
                 s: Bar(
-                    int(frame.timestamp[t]),
-                    D(repr(float(frame.high[i, t]))),
-                    D(repr(float(frame.low[i, t]))),
+                    int(frame.timestamp[j]),
+                    max(D(repr(float(frame.high[i, j]))), ctx.prices[s]),
+                    min(D(repr(float(frame.low[i, j]))), ctx.prices[s]),
                     ctx.prices[s],
                 )
                 for i, s in enumerate(frame.symbols)
             }
-            n = len(sink.events)
+            k = len(sink.events)
             await monitor.tick([account], bars, ctx)
             why = {
-                e.client_order_id: e.kind for e in sink.events[n:] if isinstance(e, ExitExecuted)
+                e.client_order_id: e.kind for e in sink.events[k:] if isinstance(e, ExitExecuted)
             }
-            book.book(await new_fills(db, book.last_id, ref), t, why)
+            book.book(await new_fills(db, book.last_id, ref), fill_bar, why)
     finally:
         await db.close()
     return [*book.fills]

@@ -24,7 +24,7 @@ __all__ = ["Fill", "FillBook", "new_fills"]
 
 @dataclass(frozen=True, slots=True)
 class Fill:
-    """One paper fill as the ledger booked it."""
+    """One paper fill as the ledger booked it; ``ts_ms`` is its time on the replay's clock."""
 
     id: int
     client_order_id: str
@@ -33,6 +33,7 @@ class Fill:
     price: float
     amount: float
     fee: float
+    ts_ms: int = 0
 
 
 async def new_fills(db: Database, after_id: int, account_ref: str) -> list[Fill]:
@@ -41,16 +42,19 @@ async def new_fills(db: Database, after_id: int, account_ref: str) -> list[Fill]
         rows = await session.execute(
             select(
                 FillRow.id, OrderRow.client_order_id, FillRow.symbol, FillRow.side,
-                FillRow.price, FillRow.amount, FillRow.fee,
+                FillRow.price, FillRow.amount, FillRow.fee, FillRow.ts,
             )
             .join(OrderRow, OrderRow.id == FillRow.order_id)
             .where(FillRow.id > after_id, FillRow.account_ref == account_ref)
             .order_by(FillRow.id)
         )  # fmt: skip
         return [
-            Fill(int(i), str(cid), str(s), str(side), float(p), float(a), float(f))
-            for i, cid, s, side, p, a, f in rows
-        ]
+            Fill(
+                int(i), str(cid), str(s), str(side), float(p), float(a), float(f),
+                round(ts.timestamp() * 1000),
+            )
+            for i, cid, s, side, p, a, f, ts in rows
+        ]  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -71,7 +75,8 @@ class FillBook:
         self.realised = np.zeros(len(frame.symbols))
         self.share = capital / max(len(frame.symbols), 1)
         self.trades: list[Trade] = []
-        self.fills: list[tuple[int, str, str, float, float, float]] = []
+        # (bar, symbol, side, price, amount, fee, fill time in ms) in booking order.
+        self.fills: list[tuple[int, str, str, float, float, float, int]] = []
         self.last_id = 0
 
     def book(
@@ -80,7 +85,7 @@ class FillBook:
         """Apply fills made at bar ``t``; a sell's reason is ``reason_of[client order id]``."""
         for f in fills:
             self.last_id = max(self.last_id, f.id)
-            self.fills.append((t, f.symbol, f.side, f.price, f.amount, f.fee))
+            self.fills.append((t, f.symbol, f.side, f.price, f.amount, f.fee, f.ts_ms))
             if f.side == "buy":
                 self._buy(f, t)
             else:

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
+import numpy.typing as npt
+
 from simbiot.config.sections import DatabaseSettings, RiskSettings, TradingSettings
 from simbiot.domain.clock import SimulatedClock
 from simbiot.domain.market import MarketInfo
@@ -46,6 +49,8 @@ class EngineConfig:
     ``risk`` and ``trading`` are the user's sections (paper fee, slippage and capital are
     taken from the backtest settings); ``regime`` stands in for the X-ray's market state;
     ``markets`` overrides the venue facts of any symbol; ``max_slots`` bounds open positions.
+    ``quotes`` (symbols, time) is the venue's price when the cycle after each bar's close
+    runs, where it is known (recorded tickers, a simulator); None means the next bar's open.
     """
 
     risk: RiskSettings = field(default_factory=RiskSettings)
@@ -54,6 +59,7 @@ class EngineConfig:
     atr_period: int = 14
     max_slots: int = 5
     markets: dict[str, MarketInfo] = field(default_factory=dict)
+    quotes: npt.NDArray[np.float64] | None = None
 
 
 def backtest_market(exchange: str, symbol: str) -> MarketInfo:

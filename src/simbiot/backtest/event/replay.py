@@ -40,15 +40,15 @@ class BarSignals:
 class Replay:
     """Trades and per-symbol equity curves of one replay; ``fills`` as the engine booked them.
 
-    ``fills`` holds (bar index, symbol, side, price, amount, fee) of every fill in booking
-    order; the fast-path mode books none.
+    ``fills`` holds (bar index, symbol, side, price, amount, fee, time in ms on the
+    replay's clock) of every fill in booking order; the fast-path mode books none.
     """
 
     def __init__(
         self,
         trades: list[Trade],
         symbol_equity: npt.NDArray[np.float64],
-        fills: Sequence[tuple[int, str, str, float, float, float]] = (),
+        fills: Sequence[tuple[int, str, str, float, float, float, int]] = (),
     ) -> None:
         self.trades = trades
         self.symbol_equity = symbol_equity

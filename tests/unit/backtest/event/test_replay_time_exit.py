@@ -28,11 +28,12 @@ def test_a_position_held_past_max_hold_is_closed_on_the_replayed_clock() -> None
     trades = _run(hold_hours=6)
     timed = [t for t in trades if t[3] == "time"]
     assert len(timed) >= 3
-    # Opened at its entry bar's open, closed at the close of the bar that opens 6 h later
-    # (replayed time; on the wall clock no replayed position would ever be old enough).
-    assert all(exit_ - entry == 6 * HOUR_MS for _, entry, exit_, _ in timed)
+    # Opened by the cycle at a bar's close; closed by the first cycle whose just-closed bar
+    # opened 6 h after that, as the live monitor does: held 6 h plus that bar, in replayed
+    # time (on the wall clock no replayed position would ever be old enough).
+    assert all(exit_ - entry == 7 * HOUR_MS for _, entry, exit_, _ in timed)
     # Every other exit came before the hold ran out.
-    assert all(exit_ - entry < 6 * HOUR_MS for _, entry, exit_, r in trades if r != "time")
+    assert all(exit_ - entry < 7 * HOUR_MS for _, entry, exit_, r in trades if r != "time")
 
 
 def test_without_a_time_limit_the_same_positions_run_to_their_signal_exits() -> None:
