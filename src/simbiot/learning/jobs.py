@@ -26,12 +26,17 @@ def challenge_job(
     trainer: BackgroundTrainer,
     holdout_bars: int,
     target: str | None = None,
+    row_stride: int = 1,
 ) -> TrainFn:
     """Return the coroutine function that builds one challenger from the newest data.
 
     ``target`` is the dataset label learnt (default: ``class`` for a classifier, ``return``
-    for a regressor); rows without that label are left out.
+    for a regressor); rows without that label are left out. ``row_stride`` trains on every
+    n-th candle only (neighbouring labels overlap by all but one bar, so little is lost);
+    the holdout keeps every row.
     """
+    if row_stride < 1:
+        raise ValueError("row_stride must be >= 1")
     label = target or ("class" if training.kind == "classifier" else "return")
 
     async def run() -> Challenge:
@@ -44,6 +49,8 @@ def challenge_job(
         data = full.labelled(label)
         cut = n - holdout_bars
         train = data.known_at(cut - 1)
+        if row_stride > 1:
+            train = train.subset(train.t % row_stride == 0)
         hold = data.subset(data.t >= cut)
         trained = await trainer.train(
             TrainingInput(train.names, train.x, train.target(label), train.t, train.horizon),

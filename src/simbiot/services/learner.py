@@ -85,6 +85,7 @@ class Learner:
             self._trainer,
             self._s.holdout_bars,
             role.target,
+            self._s.row_stride,
         )
         return RetrainingManager(
             role.name, self._registry, self._sessions, job, self._s, self._clock

@@ -46,3 +46,24 @@ async def test_too_short_history_is_refused(market: MarketFrame, tmp_path: Path)
             await job()
     finally:
         trainer.close()
+
+
+async def test_row_stride_thins_training_rows_not_the_holdout(
+    market: MarketFrame, tmp_path: Path
+) -> None:
+    trainer = BackgroundTrainer()
+    spec = TrainingSpec(n_estimators=5, folds=2, min_child_samples=20)
+    try:
+        full = await challenge_job(
+            lambda: market, DatasetCache(tmp_path), SPEC, spec, trainer, 150
+        )()
+        thin = await challenge_job(
+            lambda: market, DatasetCache(tmp_path), SPEC, spec, trainer, 150, row_stride=3
+        )()
+        with pytest.raises(ValueError, match="row_stride"):
+            challenge_job(lambda: market, DatasetCache(tmp_path), SPEC, spec, trainer, 150,
+                          row_stride=0)  # fmt: skip
+    finally:
+        trainer.close()
+    assert abs(thin.trained.rows - full.trained.rows / 3) <= market.shape[0]
+    assert len(thin.holdout_y) == len(full.holdout_y)

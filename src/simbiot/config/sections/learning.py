@@ -64,6 +64,9 @@ class LearningSettings(FrozenModel):
     # Models the learner keeps trained: trend (classifier), potential and volatility
     # (regressors); see simbiot.learning.roles.
     learner_models: tuple[str, ...] = ("trend", "potential", "volatility")
+    # The learner trains on every n-th candle of each symbol: neighbouring labels overlap
+    # by all but one bar, so thinning loses little and cuts memory and time n-fold.
+    row_stride: int = Field(4, ge=1, le=1_000)
     # Closed trades' recorded entries read per learner cycle to measure live quality.
     live_outcome_rows: int = Field(5_000, ge=10)
     # Champion models vote in the X-ray (trend A4, potential A7), the blacklist (S4),
