@@ -16,6 +16,12 @@ Wiring (the composition root builds these from ``LearningSettings``)::
     batch = await predictor.predict(frame)              # every symbol, one call, cached
     entries = filter_entries(entries, batch.values[:, None], settings.filter_threshold)
 
+The running system (``simbiot.services``): ``Learner`` runs one manager per model role
+(``roles``: trend, potential, volatility) on a schedule, with live outcomes from closed
+positions matched to the entries the filter recorded (``outcomes``); ``CyclePredictor``
+predicts every champion once per X-ray frame for the detectors, the blacklist, the filter
+and the risk multipliers.
+
 Names come from the submodules (``simbiot.learning.registry`` …): this package imports
 nothing itself, so the training worker process starts without the analysis stack.
 """
