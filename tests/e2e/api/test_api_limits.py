@@ -360,3 +360,31 @@ async def test_requests_without_a_key_are_not_recorded(
     for _ in range(2):
         assert (await api.client.post("/api/v1/probe", json={"q": 1}, headers=auth)).is_success
     assert len(calls) == 2
+
+
+async def test_an_unreachable_rate_counter_lets_requests_through(tmp_path: Path) -> None:
+    from simbiot.api.limits.gcra import RedisRateCounter
+    from simbiot.api.limits.runtime import runtime_of
+    from simbiot.cache.redis_support import make_client
+
+    settings = api_settings(
+        tmp_path,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/down.db",
+        api={"anonymous_rate_per_minute": 1},
+    )
+    app, _ = _probe_app(settings)
+    async for api in serve(app):
+        runtime = runtime_of(api.state)
+        assert runtime is not None
+        await runtime.counter.aclose()
+        client = make_client(
+            "redis://127.0.0.1:1/0",
+            max_connections=2,
+            socket_timeout_s=1,
+            connect_timeout_s=1,
+            pool_timeout_s=1,
+        )
+        runtime.counter = RedisRateCounter(client, "down:")
+        answers = [await api.client.get("/api/v1/public") for _ in range(3)]
+        assert [r.status_code for r in answers] == [200, 200, 200]
+        assert "x-ratelimit-limit" not in answers[0].headers
