@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from event_market import market
@@ -16,6 +18,7 @@ from simbiot.backtest.event import (
     trading_settings_for,
 )
 from simbiot.backtest.event.book import Fill, FillBook
+from simbiot.backtest.event.engine_mode import quotes_after_close
 from simbiot.backtest.settings import BacktestSettings
 from simbiot.config.sections import RiskSettings, TradingSettings
 from simbiot.domain.errors import ConfigError
@@ -147,3 +150,69 @@ async def test_a_symbol_whose_candles_stop_is_closed_on_its_last_candle() -> Non
     assert ends[frame.symbols[0]].exit_time == int(frame.timestamp[-1])
     assert ends[frame.symbols[1]].exit_time == int(frame.timestamp[39])
     assert ends[frame.symbols[1]].exit_price == pytest.approx(frame.close[1, 39] * (1 - 0.0005))
+
+
+def _hold_at(frame: MarketFrame, bar: int) -> SignalFrame:
+    entry = np.zeros(frame.shape, dtype=np.bool_)
+    entry[:, bar] = True
+    return SignalFrame(
+        frame.symbols, frame.timestamp, entry, np.zeros_like(entry), np.ones(frame.shape),
+        lambda r, t, s: "",
+    )  # fmt: skip
+
+
+FAR = EngineConfig(
+    risk=RiskSettings(stop_atr=50.0, take_profit_r=100.0, trail_atr=50.0, partial_levels=())
+)
+
+
+async def test_the_cycle_after_a_close_fills_at_the_venue_quote() -> None:
+    frame = market(2, 40, 6)
+    hold = _hold_at(frame, 20)
+    default = await replay_engine_async(frame, hold, SETTINGS, engine=FAR)
+    # By default the quote after bar 20's close is bar 21's open; the fill is on bar 21.
+    buys = [f for f in default.fills if f[2] == "buy"]
+    assert [f[0] for f in buys] == [21, 21]
+    for _, sym, _, price, *_ in buys:
+        assert price == pytest.approx(frame.open[frame.index(sym), 21] * 1.0005, rel=1e-12)
+    assert all(f[6] == int(frame.timestamp[21]) for f in buys)  # at bar 20's close
+    quotes = frame.close * 1.01
+    given = await replay_engine_async(
+        frame, hold, SETTINGS, engine=dataclasses.replace(FAR, quotes=quotes)
+    )
+    for _, sym, side, price, *_ in given.fills:
+        if side == "buy":
+            assert price == pytest.approx(quotes[frame.index(sym), 20] * 1.0005, rel=1e-12)
+
+
+async def test_a_replay_from_a_later_bar_keeps_the_earlier_bars_as_history() -> None:
+    frame = market(2, 60, 8)
+    hold = _hold_at(frame, 10)
+    hold.entry[:, 45] = True
+    late = await replay_engine_async(frame, hold, SETTINGS, engine=FAR, start=30)
+    # The bar-10 entries happened before the replay began: only bar 45's trade.
+    assert {f[0] for f in late.fills if f[2] == "buy"} == {46}
+    np.testing.assert_array_equal(late.symbol_equity[:, :30], SETTINGS.capital / 2)
+
+
+@pytest.mark.parametrize("start", [-1, 60])
+async def test_a_start_outside_the_frame_is_a_config_error(start: int) -> None:
+    frame = market(1, 60, 8)
+    with pytest.raises(ConfigError, match="outside the frame"):
+        await replay_engine_async(frame, _hold_at(frame, 10), SETTINGS, start=start)
+
+
+async def test_quotes_of_another_shape_are_a_config_error() -> None:
+    frame = market(2, 30, 8)
+    bad = dataclasses.replace(FAR, quotes=np.ones((2, 29)))
+    with pytest.raises(ConfigError, match="quotes have shape"):
+        await replay_engine_async(frame, _hold_at(frame, 10), SETTINGS, engine=bad)
+
+
+def test_default_quotes_are_the_next_open_or_the_close_where_none() -> None:
+    frame = market(1, 5, 2)
+    frame.open[0, 3] = np.nan
+    q = quotes_after_close(frame)
+    np.testing.assert_array_equal(q[0, :2], frame.open[0, 1:3])
+    assert q[0, 2] == frame.close[0, 2]  # bar 3 has no open
+    assert q[0, 4] == frame.close[0, 4]  # the last bar
