@@ -11,8 +11,13 @@ from typing import Any
 import pytest
 from api_harness import ApiHarness, api_settings, serve
 
+from simbiot.analysis.xray.synthetic import random_market
 from simbiot.api.app import create_app
 from simbiot.cache.keys import CacheKeys
+from simbiot.learning.builders import dataset_spec
+from simbiot.learning.datasets import build_dataset
+from simbiot.learning.registry import ModelRegistry
+from simbiot.learning.training import TrainingInput, TrainingSpec, train_model
 from simbiot.services import market_feed
 from simbiot.services.session import open_container
 from simbiot.services.xray_cycle import XRayCycleResult, run_xray_cycle
@@ -150,3 +155,48 @@ async def test_empty_store_gives_an_empty_market_and_a_pending_refresh_503(
         assert r.json()["error"]["code"] == "unavailable"
         assert (await api.client.get("/api/v1/xray", headers=h)).status_code == 503
         assert (await api.client.get("/api/v1/market/state")).status_code == 401
+
+
+async def test_predictions_of_the_champion_per_symbol(tmp_path: Path) -> None:
+    learning = {"horizon": 6, "vol_window": 24, "reference_symbol": None}
+    settings = api_settings(
+        tmp_path,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/api.db",
+        simulator={"symbols": 30},
+        run={"users": []},
+        learning=learning,
+        billing={"plans": {"free": {"entitlements": {"ml_features": True}}}},
+    )
+    train = random_market(8, 700, seed=11)
+    data = build_dataset(train, dataset_spec(settings.learning))
+    model = train_model(
+        TrainingInput(data.names, data.x, data.y_class, data.t, data.horizon),
+        TrainingSpec(n_estimators=20, folds=2, min_child_samples=20),
+    )
+    async with open_container(settings) as c:
+        async for api in serve(create_app(c.settings, container=c)):
+            await run_xray_cycle(c)  # candles synced by the analysis
+            _, h = await api.user()
+            none_yet = await api.client.get("/api/v1/predictions", headers=h)
+            assert none_yet.status_code == 200
+            assert none_yet.json() == {"models": {}}
+            registry = ModelRegistry(
+                c.settings.path(c.settings.learning.models_dir), c.database.sessions
+            )
+            await registry.register("trend", model, data_hash="x", status="champion")
+            await _forget_analysis(api)  # the next reader recomputes, with the champion
+            r = await api.client.get(
+                "/api/v1/predictions", params={"symbols": "btc/usdt,ETH/USDT"}, headers=h
+            )
+            assert r.status_code == 200, r.text
+            trend = r.json()["models"]["trend"]
+            assert trend["version"] == 1
+            assert set(trend["values"]) == {"BTC/USDT", "ETH/USDT"}
+            assert all(v is None or 0.0 <= v <= 1.0 for v in trend["values"].values())
+            everything = (await api.client.get("/api/v1/predictions", headers=h)).json()
+            assert len(everything["models"]["trend"]["values"]) > 2
+            too_many = ",".join(f"S{i}/USDT" for i in range(201))
+            bad = await api.client.get(
+                "/api/v1/predictions", params={"symbols": too_many}, headers=h
+            )
+            assert bad.status_code == 422
