@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from simbiot.analysis.features._k_breadth import breadth_counts
 from simbiot.analysis.features.feature_set import Breadth
 from simbiot.analysis.indicators._inputs import FloatArray
-from simbiot.analysis.indicators._parallel import row_parts, run_parts
+from simbiot.analysis.indicators._parallel import run_rows
 
 __all__ = ["market_breadth"]
 
@@ -27,16 +29,18 @@ def market_breadth(
             f"need three (symbols, time) arrays of one shape, got {[a.shape for a in arrays]}"
         )
     t_len = arrays[0].shape[1]
-    parts = row_parts(arrays[0].shape[0], workers)
-    counts = np.zeros((max(len(parts), 1), 3, t_len))
+    total = np.zeros((3, t_len))
+    lock = threading.Lock()
 
     def rows(a: int, b: int) -> None:
-        k = parts.index((a, b))
+        part = np.empty((3, t_len))
         c, e, r = (x[a:b] for x in arrays)
-        breadth_counts(c, e, r, counts[k, 0], counts[k, 1], counts[k, 2])
+        breadth_counts(c, e, r, part[0], part[1], part[2])
+        with lock:  # whole counts: the order of the additions does not matter
+            np.add(total, part, out=total)
 
-    run_parts(rows, parts)
-    above, advancing, counted = counts.sum(axis=0)
+    run_rows(rows, arrays[0].shape[0], workers)
+    above, advancing, counted = total
     with np.errstate(invalid="ignore", divide="ignore"):
         above /= counted  # 0 / 0: NaN where no symbol counts
         advancing /= counted

@@ -15,7 +15,7 @@ from simbiot.analysis.features.ratios import CLIP
 from simbiot.analysis.features.relative import benchmark_returns
 from simbiot.analysis.indicators import IndicatorLayers, IndicatorSet
 from simbiot.analysis.indicators._inputs import FloatArray
-from simbiot.analysis.indicators._parallel import row_parts, run_parts
+from simbiot.analysis.indicators._parallel import run_rows
 from simbiot.domain.frame import MarketFrame
 
 __all__ = ["FEATURE_INDICATORS", "compute_features", "rolling_percentile"]
@@ -123,11 +123,11 @@ def compute_features(
     names = feature_names(params)
     horizons = np.asarray(params.horizons, dtype=np.int64)
     log_return, ema_trend, cc_vol = (ind.get(n) for n in ("log_return", "ema_trend", "cc_vol"))
-    parts = row_parts(close.shape[0], workers)
     rets = np.empty((len(params.horizons), *close.shape))
-    run_parts(
+    run_rows(
         lambda a, b: _returns_into(close[a:b], log_return[a:b], params.horizons, rets[:, a:b]),
-        parts,
+        close.shape[0],
+        workers,
     )
     bench = np.stack([benchmark_returns(r, reference) for r in rets])
     breadth = market_breadth(close, ema_trend, log_return, workers)
@@ -163,5 +163,5 @@ def compute_features(
             cc_vol[a:b], params.vol_rank_window, params.vol_rank_min_periods, rank[a:b]
         )
 
-    run_parts(rows, parts)
+    run_rows(rows, close.shape[0], workers)
     return FeatureSet(params, frame.symbols, names, block, breadth, reference)

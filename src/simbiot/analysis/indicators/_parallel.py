@@ -1,48 +1,88 @@
 """Row ranges run on worker threads: the compiled kernels release the GIL.
 
 Every kernel treats its rows independently, so a frame split into contiguous row ranges
-gives the same values on any number of threads. Threads are started for one call and
-joined before it returns; the calling thread runs the first range itself.
+gives the same values on any number of threads. The rows are cut into a few more ranges
+than threads and each thread takes the next range when it is done with one: on a machine
+shared with other processes, a thread that loses its core leaves its remaining ranges to
+the others instead of holding up the result. Threads are started for one call and joined
+before it returns; the calling thread works too.
 """
 
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["row_parts", "run_parts"]
+__all__ = ["CHUNKS_PER_WORKER", "row_parts", "run_parts", "run_rows"]
+
+# ranges per thread: small enough to even out a descheduled thread, large enough that
+# a range keeps its kernels' per-call set-up negligible
+CHUNKS_PER_WORKER = 4
 
 
-def row_parts(n_rows: int, workers: int, align: int = 1) -> list[tuple[int, int]]:
-    """Split ``n_rows`` rows into at most ``workers`` contiguous ranges of similar size.
+def row_parts(n_rows: int, parts: int, align: int = 1) -> list[tuple[int, int]]:
+    """Split ``n_rows`` rows into at most ``parts`` contiguous ranges of similar size.
 
     Range starts are multiples of ``align`` (so kernels that walk rows in blocks keep
-    whole blocks); no range is empty. Raise ValueError when ``workers`` or ``align`` < 1.
+    whole blocks); no range is empty. Raise ValueError when ``parts`` or ``align`` < 1.
     """
-    if workers < 1 or align < 1:
-        raise ValueError(f"need workers >= 1 and align >= 1, got {workers}, {align}")
+    if parts < 1 or align < 1:
+        raise ValueError(f"need parts >= 1 and align >= 1, got {parts}, {align}")
     blocks = -(-n_rows // align)
-    parts = max(1, min(workers, blocks))
-    bounds = [min(n_rows, (blocks * k // parts) * align) for k in range(parts + 1)]
+    count = max(1, min(parts, blocks))
+    bounds = [min(n_rows, (blocks * k // count) * align) for k in range(count + 1)]
     return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def run_parts(fn: Callable[[int, int], None], parts: list[tuple[int, int]]) -> None:
-    """Call ``fn(first, stop)`` for every range, one thread per range after the first.
+def run_parts(
+    fn: Callable[[int, int], None], parts: list[tuple[int, int]], workers: int | None = None
+) -> None:
+    """Call ``fn(first, stop)`` once for every range, on ``workers`` threads (default: one
+    per range) that each take the next range when done.
 
-    An exception raised for any range is raised here once every range has finished.
+    An exception raised for any range is raised here once every range has been run.
     """
-    if len(parts) <= 1:
+    threads = len(parts) if workers is None else min(workers, len(parts))
+    if threads <= 1:
         for first, stop in parts:
             fn(first, stop)
         return
-    with ThreadPoolExecutor(max_workers=len(parts) - 1) as pool:
-        futures = [pool.submit(fn, first, stop) for first, stop in parts[1:]]
+    pending = iter(parts)
+    lock = threading.Lock()
+
+    def drain() -> None:
+        error: BaseException | None = None
+        while True:
+            with lock:
+                part = next(pending, None)
+            if part is None:
+                break
+            try:
+                fn(*part)
+            except BaseException as exc:  # re-raised below, after the other ranges ran
+                error = error or exc
+        if error is not None:
+            raise error
+
+    with ThreadPoolExecutor(max_workers=threads - 1) as pool:
+        futures = [pool.submit(drain) for _ in range(threads - 1)]
         try:
-            fn(*parts[0])
+            drain()
         finally:
             errors = [f.exception() for f in futures]
     for error in errors:
         if error is not None:
             raise error
+
+
+def run_rows(fn: Callable[[int, int], None], n_rows: int, workers: int, align: int = 1) -> None:
+    """Run ``fn(first, stop)`` over ``n_rows`` rows on ``workers`` threads (see the module).
+
+    One call over every row when ``workers`` is 1. Raise ValueError when ``workers`` < 1.
+    """
+    if workers < 1:
+        raise ValueError(f"need workers >= 1, got {workers}")
+    parts = 1 if workers == 1 else workers * CHUNKS_PER_WORKER
+    run_parts(fn, row_parts(n_rows, parts, align), workers)

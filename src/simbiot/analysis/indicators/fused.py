@@ -10,7 +10,7 @@ import numpy as np
 from simbiot.analysis.indicators import _k_fused as kf
 from simbiot.analysis.indicators._inputs import FloatArray
 from simbiot.analysis.indicators._k_streams import BLOCK
-from simbiot.analysis.indicators._parallel import row_parts, run_parts
+from simbiot.analysis.indicators._parallel import run_rows
 from simbiot.analysis.indicators.indicator_set import (
     INDICATOR_NAMES,
     IndicatorParams,
@@ -105,7 +105,7 @@ def _fill(
                 log_ratio(num[a:b], den[a:b], part[k])
             kf.fused_2d(o, h, lo, c, v, part, packed, slot, nbdev, ann, block, a, b)
 
-    run_parts(rows, row_parts(c.shape[0], workers, BLOCK))
+    run_rows(rows, c.shape[0], workers, BLOCK)
 
 
 def compute_layers(

@@ -17,7 +17,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from simbiot.analysis.indicators._parallel import row_parts, run_parts
+from simbiot.analysis.indicators._parallel import run_rows
 from simbiot.analysis.xray.numeric import (
     MAD_TO_SIGMA,
     FloatArray,
@@ -121,7 +121,7 @@ def bar_panel(frame: MarketFrame, bars: int, workers: int = 1) -> MetricPanel:
         # Zero or negative prices give -inf/NaN: both mean "no value" to the detector.
         out[~np.isfinite(out)] = np.nan
 
-    run_parts(rows, row_parts(n_sym, workers))
+    run_rows(rows, n_sym, workers)
     return MetricPanel(f.symbols, ("log_return", "log_range", "log_quote_volume"), values)
 
 
@@ -134,7 +134,7 @@ def _median_mad_rows(x: FloatArray, workers: int) -> tuple[FloatArray, FloatArra
     def rows(a: int, b: int) -> None:
         center[a:b], mad[a:b], count[a:b] = nanmedian_mad(x[a:b])
 
-    run_parts(rows, row_parts(x.shape[0], workers))
+    run_rows(rows, x.shape[0], workers)
     return center, mad, count
 
 

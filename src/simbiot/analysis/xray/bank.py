@@ -16,7 +16,7 @@ import numpy as np
 
 from simbiot.analysis import indicators as ta
 from simbiot.analysis.indicators import IndicatorLayers, IndicatorSet, compute_layers
-from simbiot.analysis.indicators._parallel import row_parts, run_parts
+from simbiot.analysis.indicators._parallel import run_rows
 from simbiot.analysis.xray.numeric import FloatArray, log_prices
 from simbiot.domain.frame import MarketFrame
 
@@ -167,7 +167,7 @@ class IndicatorBank:
             def rows(a: int, b: int) -> None:
                 out[a:b] = ta.rolling_std(returns[a:b], period)
 
-            run_parts(rows, row_parts(returns.shape[0], self._workers))
+            run_rows(rows, returns.shape[0], self._workers)
             return out
 
         return self._array(("sigma", period), make)
