@@ -266,3 +266,17 @@ async def test_start_checks_the_plan_in_force(tmp_path: Path) -> None:
         assert r.json()["error"]["code"] == "plan_limit"
         statuses = {x["id"]: x["status"] for x in await _bots(api, h)}
         assert statuses == {a["id"]: "running", b["id"]: "stopped"}
+
+
+async def test_odd_ids_and_times_are_4xx_or_answered(api: ApiHarness) -> None:
+    _, h = await api.user()
+    bot = (await api.client.post(BOTS, json=PAPER, headers=h)).json()
+    for bad in ("0", "-1", str(2**63), "99999999999999999999", "abc"):
+        r = await api.client.get(f"{BOTS}/{bad}", headers=h)
+        assert r.status_code == 422, bad
+    assert (await api.client.get(f"{BOTS}/{2**63 - 1}", headers=h)).status_code == 404
+    for since in ("2026-01-01T00:00:00", "2026-01-01T00:00:00+02:00"):
+        r = await api.client.get(f"{BOTS}/{bot['id']}/equity", params={"since": since}, headers=h)
+        assert r.status_code == 200, r.text
+    r = await api.client.get(f"{BOTS}/{bot['id']}/positions", params={"status": "odd"}, headers=h)
+    assert r.status_code == 422

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from simbiot.api.deps import CurrentUser, Db, Pagination, State
 from simbiot.api.errors import ApiError
@@ -46,6 +46,8 @@ from simbiot.storage.tables import BotRow, StrategyRow
 __all__ = ["router"]
 
 router = APIRouter(prefix="/bots", tags=["bots"])
+
+BotId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id of one of your bots")]
 
 # Equity marks the PnL metrics are computed over (the newest ones).
 METRICS_MARKS = 5_000
@@ -146,7 +148,7 @@ async def list_bots(
 @router.get(
     "/{bot_id}", response_model=BotDetailOut, responses=_ERRORS, summary="A bot and its standing"
 )
-async def get_bot(bot_id: int, caller: CurrentUser, state: State, session: Db) -> dict[str, Any]:
+async def get_bot(bot_id: BotId, caller: CurrentUser, state: State, session: Db) -> dict[str, Any]:
     bot, strategy = await bot_history.bot_with_strategy(session, user_id=caller.id, bot_id=bot_id)
     out = _out(bot, strategy, _default_capital(state))
     mark = await equity.latest(session, user_id=caller.id, bot_id=bot_id)
@@ -168,7 +170,7 @@ async def get_bot(bot_id: int, caller: CurrentUser, state: State, session: Db) -
 
 
 async def _switch(
-    bot_id: int, caller: CurrentUser, state: State, session: Db, to: Literal["running", "stopped"]
+    bot_id: BotId, caller: CurrentUser, state: State, session: Db, to: Literal["running", "stopped"]
 ) -> dict[str, Any]:
     now = _now(state)
     try:
@@ -192,7 +194,7 @@ async def _switch(
     responses={**_ERRORS, **_PLAN},
     summary="Start a bot (traded from the next cycle)",
 )
-async def start(bot_id: int, caller: CurrentUser, state: State, session: Db) -> dict[str, Any]:
+async def start(bot_id: BotId, caller: CurrentUser, state: State, session: Db) -> dict[str, Any]:
     return await _switch(bot_id, caller, state, session, "running")
 
 
@@ -202,7 +204,7 @@ async def start(bot_id: int, caller: CurrentUser, state: State, session: Db) -> 
     responses=_ERRORS,
     summary="Stop a bot (opens nothing from the next cycle)",
 )
-async def stop(bot_id: int, caller: CurrentUser, state: State, session: Db) -> dict[str, Any]:
+async def stop(bot_id: BotId, caller: CurrentUser, state: State, session: Db) -> dict[str, Any]:
     return await _switch(bot_id, caller, state, session, "stopped")
 
 
@@ -212,7 +214,7 @@ async def stop(bot_id: int, caller: CurrentUser, state: State, session: Db) -> d
     responses={**_ERRORS, 409: {"model": ErrorOut, "description": "Running or holding"}},
     summary="Delete a stopped bot without open positions",
 )
-async def delete(bot_id: int, caller: CurrentUser, session: Db) -> Response:
+async def delete(bot_id: BotId, caller: CurrentUser, session: Db) -> Response:
     await delete_bot(session, user_id=caller.id, bot_id=bot_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -226,7 +228,9 @@ def _page(rows: list[Any], limit: int) -> dict[str, Any]:
 @router.get(
     "/{bot_id}/orders", response_model=Page[OrderOut], responses=_ERRORS, summary="A bot's orders"
 )
-async def orders(bot_id: int, caller: CurrentUser, session: Db, page: Pagination) -> dict[str, Any]:
+async def orders(
+    bot_id: BotId, caller: CurrentUser, session: Db, page: Pagination
+) -> dict[str, Any]:
     await bot_history.bot_with_strategy(session, user_id=caller.id, bot_id=bot_id)
     rows = await bot_history.orders_page(
         session, user_id=caller.id, bot_id=bot_id, limit=page.limit + 1, after=page.after
@@ -237,7 +241,9 @@ async def orders(bot_id: int, caller: CurrentUser, session: Db, page: Pagination
 @router.get(
     "/{bot_id}/fills", response_model=Page[FillOut], responses=_ERRORS, summary="A bot's fills"
 )
-async def fills(bot_id: int, caller: CurrentUser, session: Db, page: Pagination) -> dict[str, Any]:
+async def fills(
+    bot_id: BotId, caller: CurrentUser, session: Db, page: Pagination
+) -> dict[str, Any]:
     await bot_history.bot_with_strategy(session, user_id=caller.id, bot_id=bot_id)
     rows = await bot_history.fills_page(
         session, user_id=caller.id, bot_id=bot_id, limit=page.limit + 1, after=page.after
@@ -252,7 +258,7 @@ async def fills(bot_id: int, caller: CurrentUser, session: Db, page: Pagination)
     summary="A bot's positions",
 )
 async def positions(
-    bot_id: int,
+    bot_id: BotId,
     caller: CurrentUser,
     session: Db,
     page: Pagination,
@@ -279,13 +285,17 @@ async def positions(
     summary="A bot's equity history (one mark per trading cycle)",
 )
 async def equity_history(
-    bot_id: int,
+    bot_id: BotId,
     caller: CurrentUser,
     session: Db,
     page: Pagination,
-    since: Annotated[datetime | None, Query(description="Only marks from this time")] = None,
+    since: Annotated[
+        datetime | None, Query(description="Only marks from this time (UTC when no zone)")
+    ] = None,
 ) -> dict[str, Any]:
     await bot_history.bot_with_strategy(session, user_id=caller.id, bot_id=bot_id)
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
     rows = await equity.page(
         session,
         user_id=caller.id,
@@ -303,7 +313,7 @@ async def equity_history(
     responses=_ERRORS,
     summary="A bot's PnL and performance figures (the backtests' metrics)",
 )
-async def pnl(bot_id: int, caller: CurrentUser, state: State, markets: Markets) -> dict[str, Any]:
+async def pnl(bot_id: BotId, caller: CurrentUser, state: State, markets: Markets) -> dict[str, Any]:
     # Rows are read in a short transaction of its own: the price fetch that follows must
     # not hold one (on SQLite it would hold the trader's writes back).
     async with state.container.database.transaction() as session:
