@@ -48,7 +48,9 @@ async def db_session(state: State) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-Db = Annotated[AsyncSession, Depends(db_session)]
+# "function" scope: committed before the answer goes out, so a client never sees a success
+# whose commit then fails, and its next request reads what this one wrote.
+Db = Annotated[AsyncSession, Depends(db_session, scope="function")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,8 @@ def pagination(
     state: State,
     limit: Annotated[int | None, Query(ge=1, description="Items per page")] = None,
     after: Annotated[
-        int | None, Query(ge=0, description="Return items after this id (next_cursor)")
+        int | None,
+        Query(ge=0, le=2**63 - 1, description="Return items after this id (next_cursor)"),
     ] = None,
 ) -> PageParams:
     """Page parameters within ``api.page_size_max``."""

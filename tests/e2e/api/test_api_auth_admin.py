@@ -243,3 +243,15 @@ async def test_openapi_documents_the_auth_routes(api_sqlite: ApiHarness) -> None
     assert set(schemas["RegisterIn"]["properties"]) == {"email", "password"}
     assert schemas["RegisterIn"].get("additionalProperties") is False
     assert "10-256 characters" in schemas["RegisterIn"]["properties"]["password"]["description"]
+
+
+async def test_out_of_range_ids_are_refused_not_crashed(api: ApiHarness) -> None:
+    _, admin = await api.user(role="admin")
+    for user_id in ("0", "-1", str(2**63), "9" * 30, "abc"):
+        r = await api.client.patch(
+            f"/api/v1/admin/users/{user_id}", json={"is_active": False}, headers=admin
+        )
+        assert r.status_code in (404, 422), (user_id, r.text)
+    for after in (str(2**63), "9" * 30):
+        r = await api.client.get("/api/v1/admin/users", params={"after": after}, headers=admin)
+        assert r.status_code < 500, (after, r.text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from simbiot.api.deps import Caller, CurrentUser, Db, Pagination, State, admin_user
@@ -80,6 +80,7 @@ Refresh = Annotated[RefreshTokens, Depends(refresh_tokens)]
 Guard = Annotated[LoginGuard, Depends(login_guard)]
 Decoy = Annotated[DecoyHash, Depends(decoy_hash)]
 Admin = Annotated[Caller, Depends(admin_user)]
+UserId = Annotated[int, Path(ge=1, le=2**63 - 1, description="User id")]
 
 
 def _address(request: Request) -> str | None:
@@ -294,7 +295,7 @@ async def list_users(_: Admin, db: Db, page: Pagination) -> Page[UserOut]:
     },
 )
 async def update_user(
-    user_id: int, body: AdminUserPatch, caller: Admin, state: State, db: Db, tokens: Refresh
+    user_id: UserId, body: AdminUserPatch, caller: Admin, state: State, db: Db, tokens: Refresh
 ) -> UserOut:
     """Change a user's role or disable (enable) the account; a disabled account's sessions
     end at once and its access tokens are refused."""
