@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError, create_model
@@ -32,11 +33,14 @@ from simbiot.signals.registry import StrategyRegistry
 __all__ = [
     "ATOMIC_PARTS",
     "MAX_SAFE_INT",
+    "NOTIFICATION_DEFAULTS",
     "USER_RISK_FIELDS",
     "USER_SIGNAL_FIELDS",
+    "EffectiveSettings",
     "SettingsInvalid",
     "SymbolLists",
     "effective_risk",
+    "effective_settings",
     "effective_signals",
     "effective_strategy",
     "field_description",
@@ -81,6 +85,10 @@ USER_SIGNAL_FIELDS: tuple[str, ...] = (
 )
 # Parts replaced whole by a merge patch (a strategy's parameters belong to its name).
 ATOMIC_PARTS: frozenset[str] = frozenset({"strategy"})
+# Notification preferences of a user who never set any.
+NOTIFICATION_DEFAULTS: Mapping[str, Any] = MappingProxyType(
+    {"telegram_chat_id": None, "trades": True, "alerts": True, "daily_summary": False}
+)
 # Integers beyond this lose precision in JSON clients and overflow durations downstream.
 MAX_SAFE_INT = 2**53
 
@@ -205,6 +213,63 @@ def symbol_lists(doc: Mapping[str, Any]) -> SymbolLists:
     """The user's symbol allow and deny lists (both empty when never set)."""
     part = doc.get("symbols") or {}
     return SymbolLists(frozenset(part.get("allow") or ()), frozenset(part.get("deny") or ()))
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveSettings:
+    """Everything in force for one user; ``problems`` name stored parts no longer accepted
+    (those parts fall back to the deployment's defaults)."""
+
+    risk: RiskSettings
+    signals: SignalsSettings
+    strategy: tuple[str, dict[str, ParamValue]] | None
+    symbols: SymbolLists
+    notifications: Mapping[str, Any]
+    problems: tuple[str, ...] = ()
+
+
+def effective_settings(
+    doc: Mapping[str, Any],
+    *,
+    risk: RiskSettings,
+    signals: SignalsSettings,
+    registry: StrategyRegistry,
+) -> EffectiveSettings:
+    """The user's settings in force: never raises, a refused part keeps the defaults.
+
+    A stored document was valid when written; a later change of the deployment (a strategy
+    removed, a bound tightened) must not stop the user's bots, only be reported.
+    """
+    problems: list[str] = []
+    try:
+        user_risk = effective_risk(doc, risk)
+    except SettingsInvalid as exc:
+        problems.append(str(exc))
+        user_risk = risk
+    try:
+        user_signals = effective_signals(doc, signals)
+    except SettingsInvalid as exc:
+        problems.append(str(exc))
+        user_signals = signals
+    try:
+        strategy = effective_strategy(doc, registry)
+    except SettingsInvalid as exc:
+        problems.append(str(exc))
+        strategy = None
+    notifications = doc.get("notifications")
+    return EffectiveSettings(
+        risk=user_risk,
+        signals=user_signals,
+        strategy=strategy,
+        symbols=symbol_lists(doc),
+        notifications=MappingProxyType(
+            {
+                **NOTIFICATION_DEFAULTS,
+                **(notifications if isinstance(notifications, Mapping) else {}),
+            }
+        ),
+        problems=tuple(problems),
+    )
 
 
 def validate_document(

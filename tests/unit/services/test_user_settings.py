@@ -10,10 +10,12 @@ from simbiot.api.schemas.common import RequestModel
 from simbiot.config.sections import RiskSettings, SignalsSettings
 from simbiot.services.user_settings import (
     MAX_SAFE_INT,
+    NOTIFICATION_DEFAULTS,
     USER_RISK_FIELDS,
     USER_SIGNAL_FIELDS,
     SettingsInvalid,
     effective_risk,
+    effective_settings,
     effective_signals,
     effective_strategy,
     field_description,
@@ -156,3 +158,21 @@ def test_the_override_models_keep_the_engines_bounds_and_docs() -> None:
     )
     assert all(field_description(SignalsSettings, f) for f in USER_SIGNAL_FIELDS)
     assert all(model.model_fields[f].description for f in USER_RISK_FIELDS)
+
+
+def test_effective_settings_fall_back_part_by_part() -> None:
+    doc = {
+        "strategy": {"name": "retired"},
+        "risk": {"stop_atr": 4.0},
+        "signals": {"losing_streak": 0},
+        "notifications": {"trades": False},
+    }
+    eff = effective_settings(doc, risk=BASE, signals=SignalsSettings(), registry=REGISTRY)
+    assert eff.strategy is None
+    assert eff.risk.stop_atr == 4.0  # the valid part still applies
+    assert eff.signals == SignalsSettings()
+    assert len(eff.problems) == 2
+    assert dict(eff.notifications) == {**NOTIFICATION_DEFAULTS, "trades": False}
+    clean = effective_settings({}, risk=BASE, signals=SignalsSettings(), registry=REGISTRY)
+    assert clean.problems == ()
+    assert clean.risk == BASE

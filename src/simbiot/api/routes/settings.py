@@ -30,11 +30,8 @@ from simbiot.services.user_settings import (
     USER_RISK_FIELDS,
     USER_SIGNAL_FIELDS,
     SettingsInvalid,
-    effective_risk,
-    effective_signals,
-    effective_strategy,
+    effective_settings,
     merge_patch,
-    symbol_lists,
     validate_document,
 )
 from simbiot.storage.clock import from_ms
@@ -45,12 +42,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/settings", tags=["settings"])
 
-_NOTIFICATION_DEFAULTS: dict[str, Any] = {
-    "telegram_chat_id": None,
-    "trades": True,
-    "alerts": True,
-    "daily_summary": False,
-}
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorOut, "description": "The plan does not include that strategy"},
     412: {"model": ErrorOut, "description": "The settings changed since the ETag was read"},
@@ -81,33 +72,23 @@ def _check_precondition(if_match: str | None, version: int) -> None:
 
 def _effective(state: ApiState, doc: Mapping[str, Any]) -> EffectiveSettingsOut:
     """What is in force; a stored part the engine no longer accepts falls back to defaults."""
-    settings = state.settings
-    problems: list[str] = []
-    try:
-        risk = effective_risk(doc, settings.risk)
-    except SettingsInvalid as exc:
-        problems.append(str(exc))
-        risk = settings.risk
-    try:
-        signals = effective_signals(doc, settings.signals)
-    except SettingsInvalid as exc:
-        problems.append(str(exc))
-        signals = settings.signals
-    try:
-        chosen = effective_strategy(doc, state.container.strategies)
-    except SettingsInvalid as exc:
-        problems.append(str(exc))
-        chosen = None
-    lists = symbol_lists(doc)
+    eff = effective_settings(
+        doc,
+        risk=state.settings.risk,
+        signals=state.settings.signals,
+        registry=state.container.strategies,
+    )
+    risk = eff.risk.model_dump(mode="json")
+    signals = eff.signals.model_dump(mode="json")
     return EffectiveSettingsOut(
-        strategy=StrategyChoiceOut(name=chosen[0], params=chosen[1]) if chosen else None,
-        risk={k: v for k, v in risk.model_dump(mode="json").items() if k in USER_RISK_FIELDS},
-        signals={
-            k: v for k, v in signals.model_dump(mode="json").items() if k in USER_SIGNAL_FIELDS
-        },
-        symbols={"allow": sorted(lists.allow), "deny": sorted(lists.deny)},
-        notifications={**_NOTIFICATION_DEFAULTS, **(doc.get("notifications") or {})},
-        problems=problems,
+        strategy=StrategyChoiceOut(name=eff.strategy[0], params=eff.strategy[1])
+        if eff.strategy
+        else None,
+        risk={k: risk[k] for k in USER_RISK_FIELDS},
+        signals={k: signals[k] for k in USER_SIGNAL_FIELDS},
+        symbols={"allow": sorted(eff.symbols.allow), "deny": sorted(eff.symbols.deny)},
+        notifications=dict(eff.notifications),
+        problems=list(eff.problems),
     )
 
 
