@@ -6,7 +6,7 @@ computes only the indicators. Run: ``python -m bench xray [--quick]``.
 
 The X-ray runs with the configured ``analysis.workers`` threads (the kernels split the
 symbols between them); the same pass on one thread is reported beside it. Every figure
-is the median of several runs in one process, TA-Lib's loop included.
+is the median of several interleaved runs in one process, TA-Lib's loop included.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def talib_loop(frame: MarketFrame) -> int:
 
 
 def _median_time(fn: Any, repeats: int) -> float:
+    """Median wall time of ``repeats`` calls of ``fn``."""
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
@@ -86,16 +87,19 @@ def _median_time(fn: Any, repeats: int) -> float:
     return statistics.median(times)
 
 
-def _xray(
-    frame: MarketFrame, repeats: int, *, features: bool, workers: int | None = None
-) -> dict[str, Any]:
+def _engine(frame: MarketFrame, *, features: bool, workers: int | None = None) -> XRayEngine:
+    """An engine analysing every symbol of ``frame``, compiled and warmed by one run."""
     update: dict[str, Any] = {"window": frame.shape[1], "features_always": features}
     if workers is not None:
         update["workers"] = workers
-    settings = ALL_IN.model_copy(update=update)
-    engine = XRayEngine(settings)
+    engine = XRayEngine(ALL_IN.model_copy(update=update))
     engine.run(frame)  # compile / warm caches outside the timings
-    runs = [dict(engine.run(frame).timings) for _ in range(repeats)]
+    return engine
+
+
+def _summary(
+    engine: XRayEngine, frame: MarketFrame, runs: list[dict[str, float]]
+) -> dict[str, Any]:
     stages = {k: round(statistics.median(r[k] for r in runs), 5) for k in runs[0]}
     # new allocations of one run; the reused per-thread buffers were allocated before
     tracemalloc.start()
@@ -103,7 +107,7 @@ def _xray(
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {
-        "workers": settings.workers,
+        "workers": engine.settings.workers,
         "total_s": stages["total"],
         "stages_s": stages,
         "peak_mib": round(peak / 2**20, 1),
@@ -123,10 +127,22 @@ def _kept_mib(engine: XRayEngine) -> float:
 
 def _case(n_symbols: int, n_bars: int, repeats: int) -> dict[str, Any]:
     frame = random_market(n_symbols, n_bars, seed=7)
-    lean = _xray(frame, repeats, features=False)
-    full = _xray(frame, repeats, features=True)
-    one = _xray(frame, repeats, features=True, workers=1)
-    talib_s = _median_time(lambda: talib_loop(frame), repeats)
+    engines = {
+        "lean": _engine(frame, features=False),
+        "full": _engine(frame, features=True),
+        "one": _engine(frame, features=True, workers=1),
+    }
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in engines}
+    talib_times = []
+    # interleaved repeats: the load of a shared machine weighs on every contender alike
+    for _ in range(repeats):
+        for name, engine in engines.items():
+            runs[name].append(dict(engine.run(frame).timings))
+        started = time.perf_counter()
+        talib_loop(frame)
+        talib_times.append(time.perf_counter() - started)
+    lean, full, one = (_summary(engines[n], frame, runs[n]) for n in ("lean", "full", "one"))
+    talib_s = statistics.median(talib_times)
     return {
         "symbols": n_symbols,
         "bars": n_bars,
@@ -186,7 +202,7 @@ def _real_case(repeats: int) -> dict[str, Any]:
 
 def run(quick: bool = False) -> dict[str, Any]:
     """Time the whole X-ray beside the TA-Lib loop on synthetic markets."""
-    cases = [(400, 500, 3), (100, 2000, 3)] if quick else [(2000, 500, 5), (500, 5000, 3)]
+    cases = [(400, 500, 3), (100, 2000, 3)] if quick else [(2000, 500, 9), (500, 5000, 5)]
     out: dict[str, Any] = {f"{s}x{t}": _case(s, t, r) for s, t, r in cases}
     out["real_binance_1h"] = _real_case(3)
     out["note"] = (
