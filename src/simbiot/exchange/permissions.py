@@ -19,6 +19,7 @@ from simbiot.domain.errors import MalformedPayload
 
 __all__ = [
     "PERMISSION_QUERIES",
+    "FixedKeyPermissions",
     "KeyPermissions",
     "Permission",
     "PermissionQuery",
@@ -97,3 +98,14 @@ PERMISSION_QUERIES: Mapping[str, PermissionQuery] = MappingProxyType(
 def permission_query(venue: str) -> PermissionQuery | None:
     """Return how ``venue`` is asked about a key, or None when it cannot tell."""
     return PERMISSION_QUERIES.get(venue)
+
+
+class FixedKeyPermissions:
+    """The in-memory twin of ``KeyPermissionsPort``: answers the permissions it was given."""
+
+    def __init__(self, permissions: KeyPermissions) -> None:
+        self._permissions = permissions
+
+    async def key_permissions(self) -> KeyPermissions:
+        """Return the permissions given at construction."""
+        return self._permissions

@@ -8,12 +8,15 @@ import pytest
 
 from simbiot.domain.errors import MalformedPayload
 from simbiot.exchange.capabilities import VENUES, Endpoint
+from simbiot.exchange.ccxt.trading import CcxtTrading
 from simbiot.exchange.permissions import (
+    FixedKeyPermissions,
     KeyPermissions,
     Permission,
     parse_binance_restrictions,
     permission_query,
 )
+from simbiot.exchange.ports import KeyPermissionsPort
 
 
 def test_binance_answer_is_parsed() -> None:
@@ -44,3 +47,10 @@ def test_only_binance_tells_and_every_venue_weighs_the_query() -> None:
     assert permission_query("mexc") is None
     assert permission_query("bybit") is None
     assert all(caps.weight(Endpoint.KEY_PERMISSIONS) >= 1 for caps in VENUES.values())
+
+
+async def test_the_ccxt_adapter_and_the_twin_are_key_permission_ports() -> None:
+    twin = FixedKeyPermissions(KeyPermissions(Permission.YES, Permission.NO, Permission.YES))
+    assert isinstance(twin, KeyPermissionsPort)
+    assert (await twin.key_permissions()).can_withdraw
+    assert callable(getattr(CcxtTrading, "key_permissions", None))
