@@ -3,6 +3,7 @@
 Layout::
 
     ports.py          MarketDataPort (one per venue, shared) and TradingPort (one per account)
+    permissions.py    what an API key may do (withdraw, trade, read) and which venues tell
     capabilities.py   venue quirks as data: candle limit, client order id, weights, ccxt options
     throttle/         rate limits as data; GCRA limiter in memory or shared through Redis
     retry.py          bounded backoff for reads, honouring Retry-After
