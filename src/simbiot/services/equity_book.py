@@ -41,12 +41,19 @@ class EquityBook:
     def __init__(self, database: Database, clock: Clock) -> None:
         self._db = database
         self._clock = clock
+        self._looked_up: set[int] = set()  # bots whose history this process has read
 
     async def restore(self, bots: Sequence[RunningBot], marks: EquityMarks) -> int:
-        """Seed ``marks`` for the bots it does not know yet; return how many were seeded."""
-        new = [b for b in bots if not marks.known(b.user_id, b.account.account_ref)]
+        """Seed ``marks`` for the bots it does not know yet (each bot's history is read once
+        per process); return how many were seeded."""
+        new = [
+            b
+            for b in bots
+            if b.bot_id not in self._looked_up and not marks.known(b.user_id, b.account.account_ref)
+        ]
         if not new:
             return 0
+        self._looked_up.update(b.bot_id for b in new)
         now_ms = self._clock.now_ms()
         day = _at(now_ms // DAY_MS * DAY_MS)
         seeded = 0
