@@ -281,3 +281,29 @@ async def test_no_user_reaches_another_users_objects(api: ApiHarness) -> None:
             failures.append(f"{route.path}: the owner's rows changed")
     assert failures == [], "\n".join(failures)
     assert covered, "no route was exercised"
+
+
+def test_an_id_route_nobody_can_fill_is_reported() -> None:
+    app = FastAPI()
+
+    @app.get("/api/v1/widgets/{widget_id}")
+    async def widget(widget_id: int) -> int:
+        return widget_id
+
+    @app.post("/api/v1/keys")
+    async def add_key() -> None:
+        return None
+
+    @app.delete("/api/v1/keys/{key_id}")
+    async def delete_key(key_id: int) -> None:
+        return None
+
+    @app.get("/api/v1/catalogue/{name}")
+    async def by_name(name: str) -> str:
+        return name
+
+    assert [r.path for r in id_routes(app)] == [
+        "/api/v1/keys/{key_id}",
+        "/api/v1/widgets/{widget_id}",
+    ]
+    assert uncovered(app) == ["/api/v1/widgets/{widget_id} (widget_id)"]
