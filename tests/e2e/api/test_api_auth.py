@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
-from api_harness import ApiHarness
+from api_harness import ApiHarness, api_settings, serve
 from sqlalchemy import select
+from starlette.types import Message, Receive, Scope, Send
 
-from simbiot.storage.tables import AuditRow, RefreshTokenRow
+from simbiot.api.app import create_app
+from simbiot.storage.tables import AuditRow, RefreshTokenRow, UserRow
 
 PASSWORD = "Correct horse 9"
 
@@ -181,3 +184,29 @@ async def test_login_rehashes_a_password_hashed_at_an_older_cost(api_sqlite: Api
     assert new_hash != old_hash
     assert not state.passwords.needs_rehash(new_hash)
     await _login(api_sqlite.client, "erin@example.com")
+
+
+async def test_a_registration_is_committed_before_the_answer_leaves(tmp_path: Path) -> None:
+    settings = api_settings(tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path}/api.db")
+    app = create_app(settings)
+    seen_at_answer: list[bool] = []
+
+    async def look_before_answering(scope: Scope, receive: Receive, send: Send) -> None:
+        async def watching(message: Message) -> None:
+            if message["type"] == "http.response.start" and scope["path"].endswith("/register"):
+                # Another connection must already see the account when the answer starts.
+                database = app.state.api.container.database
+                async with database.transaction() as session:
+                    found = await session.scalar(
+                        select(UserRow.id).where(UserRow.email == "early@example.com")
+                    )
+                seen_at_answer.append(found is not None)
+            await send(message)
+
+        await inner(scope, receive, watching)
+
+    inner = app.build_middleware_stack()
+    app.middleware_stack = look_before_answering  # type: ignore[assignment]
+    async for api in serve(app):
+        await _register(api.client, "early@example.com")
+    assert seen_at_answer == [True]
