@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simbiot.analysis.xray.numeric import FloatArray, first_valid_index, log_prices
+from simbiot.analysis.xray._k_candles import candle_counts
+from simbiot.analysis.xray.numeric import FloatArray, log_prices
 from simbiot.config.sections import AnalysisSettings
 from simbiot.domain.errors import DataError
 from simbiot.domain.frame import MarketFrame
@@ -97,12 +98,13 @@ class UniverseFilter:
             reasons["not_tradable"] = np.array(
                 [not (m := markets.get(x)) or not m.tradable for x in frame.symbols], dtype=bool
             )
-        valid = np.isfinite(frame.close) & (frame.close > 0) & np.isfinite(frame.volume)
-        first = first_valid_index(frame.close)
-        count = valid.sum(axis=1)
+        count = np.empty(n_sym, dtype=np.int64)
+        first = np.empty(n_sym, dtype=np.int64)
+        last_ok = np.empty(n_sym, dtype=np.bool_)
+        candle_counts(frame.close, frame.volume, count, first, last_ok)
         span = np.where(first >= 0, n_bars - first, 0)
         reasons["no_data"] = count == 0
-        reasons["stale"] = (count > 0) & ~(valid[:, -1] if n_bars else np.zeros(n_sym, bool))
+        reasons["stale"] = (count > 0) & ~last_ok
         reasons["few_candles"] = (count > 0) & (count < s.min_candles)
         with np.errstate(all="ignore"):
             missing = 1.0 - count / np.where(span > 0, span, 1)

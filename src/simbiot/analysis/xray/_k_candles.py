@@ -28,3 +28,27 @@ def bad_candles(o: Any, h: Any, lo: Any, c: Any, v: Any, bad: Any) -> int:
             if not good and (math.isfinite(cv) or math.isfinite(ov) or math.isfinite(vv)):
                 present_bad += 1
     return present_bad
+
+
+@kernel
+def candle_counts(close: Any, volume: Any, count: Any, first: Any, last_ok: Any) -> None:
+    """Per row, in one read: ``count`` of usable candles (finite positive close, finite
+    volume), ``first`` column with a finite close (-1 without one) and whether the newest
+    candle is usable (``last_ok``)."""
+    n = close.shape[1]
+    for i in range(close.shape[0]):
+        k = 0
+        f = -1
+        for t in range(n):
+            c = close[i, t]
+            if f < 0 and math.isfinite(c):
+                f = t
+            if math.isfinite(c) and c > 0.0 and math.isfinite(volume[i, t]):
+                k += 1
+        count[i] = k
+        first[i] = f
+        last_ok[i] = n > 0 and (
+            math.isfinite(close[i, n - 1])
+            and close[i, n - 1] > 0.0
+            and math.isfinite(volume[i, n - 1])
+        )
