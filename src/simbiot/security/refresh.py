@@ -88,10 +88,16 @@ class RefreshTokens:
     async def issue(
         self, session: AsyncSession, *, user_id: int, family_id: str | None = None
     ) -> IssuedRefresh:
-        """Store and return a new token; a new family unless ``family_id`` continues one."""
-        family = family_id or secrets.token_hex(16)
+        """Store and return a new token; a new family unless ``family_id`` continues one.
+
+        A new family (a login) also deletes the user's expired tokens, so the table holds
+        per user only what may still be presented, without a sweep over every user.
+        """
         token = secrets.token_urlsafe(TOKEN_BYTES)
         now = self._clock.now()
+        if family_id is None:
+            await refresh_tokens.delete_expired(session, user_id=user_id, before=now)
+        family = family_id or secrets.token_hex(16)
         await refresh_tokens.add(
             session,
             user_id=user_id,

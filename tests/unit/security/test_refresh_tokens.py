@@ -186,3 +186,27 @@ async def test_two_requests_racing_with_one_token_get_one_pair(
         assert await _rotate(db, service, winner.refresh.token) == Rejected("revoked")
     finally:
         await db.close()
+
+
+async def test_a_login_deletes_only_that_users_expired_tokens(
+    database: Database, service: RefreshTokens, clock: SimulatedClock
+) -> None:
+    alice = await _user(database, "alice@example.com")
+    bob = await _user(database, "bob@example.com")
+    old = await _issue(database, service, alice)
+    assert isinstance(await _rotate(database, service, old), Rotated)
+    await _issue(database, service, bob)
+    clock.advance(TTL_S + 1)
+    live = await _issue(database, service, alice)
+
+    async with database.transaction() as session:
+        rows = (await session.scalars(select(RefreshTokenRow))).all()
+    by_user = {(r.user_id, r.token_hash) for r in rows}
+    # Alice's two expired rows are gone, Bob's expired one waits for his own next login.
+    assert (alice, hash_token(live)) in by_user
+    assert len([r for r in rows if r.user_id == alice]) == 1
+    assert len([r for r in rows if r.user_id == bob]) == 1
+    # Rotation within a family deletes nothing.
+    assert isinstance(await _rotate(database, service, live), Rotated)
+    async with database.transaction() as session:
+        assert len((await session.scalars(select(RefreshTokenRow))).all()) == 3

@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from simbiot.domain.errors import NotFound
 from simbiot.storage.errors import savepoint, translated
 from simbiot.storage.tables import RefreshTokenRow
 
-__all__ = ["add", "claim", "get_by_hash", "revoke_family", "revoke_user"]
+__all__ = ["add", "claim", "delete_expired", "get_by_hash", "revoke_family", "revoke_user"]
 
 
 async def add(
@@ -52,7 +52,7 @@ async def get_by_hash(session: AsyncSession, *, token_hash: str) -> RefreshToken
     return row
 
 
-async def _update(session: AsyncSession, what: str, statement: Any) -> int:
+async def _rowcount(session: AsyncSession, what: str, statement: Any) -> int:
     async with translated(what):
         result = await session.execute(statement.execution_options(synchronize_session=False))
     return cast(CursorResult[Any], result).rowcount
@@ -74,7 +74,7 @@ async def claim(session: AsyncSession, *, user_id: int, token_id: int, now: date
         )
         .values(used_at=now)
     )
-    return await _update(session, "use refresh token", statement) == 1
+    return await _rowcount(session, "use refresh token", statement) == 1
 
 
 async def revoke_family(
@@ -90,7 +90,7 @@ async def revoke_family(
         )
         .values(revoked_at=now, revoked_reason=reason)
     )
-    return await _update(session, "revoke refresh token family", statement)
+    return await _rowcount(session, "revoke refresh token family", statement)
 
 
 async def revoke_user(session: AsyncSession, *, user_id: int, now: datetime, reason: str) -> int:
@@ -105,4 +105,13 @@ async def revoke_user(session: AsyncSession, *, user_id: int, now: datetime, rea
         )
         .values(revoked_at=now, revoked_reason=reason)
     )
-    return await _update(session, "revoke refresh tokens", statement)
+    return await _rowcount(session, "revoke refresh tokens", statement)
+
+
+async def delete_expired(session: AsyncSession, *, user_id: int, before: datetime) -> int:
+    """Delete the user's tokens that expired before ``before``; return how many. An expired
+    token is refused whatever its row says, so its row only takes space."""
+    statement = delete(RefreshTokenRow).where(
+        RefreshTokenRow.user_id == user_id, RefreshTokenRow.expires_at < before
+    )
+    return await _rowcount(session, "delete expired refresh tokens", statement)
