@@ -14,10 +14,11 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from simbiot.billing.errors import PlanLimit
-from simbiot.domain.errors import Conflict, NotFound
+from simbiot.domain.errors import Conflict, NotFound, StorageError
 
 __all__ = ["ApiError", "error_body", "install_error_handlers", "unauthorized"]
 
@@ -105,7 +106,17 @@ async def _not_found(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _conflict(_: Request, exc: Exception) -> JSONResponse:
-    return _respond(409, "conflict", str(exc) or "conflict")
+    # A constraint violation's text comes from the database driver (table and column
+    # names, values): only the operation's name before it is shown.
+    message = str(exc) or "conflict"
+    if isinstance(exc.__cause__, IntegrityError):
+        message = f"{message.split(': ', 1)[0]}: conflicts with existing data"
+    return _respond(409, "conflict", message)
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.error("storage failed on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(503, "unavailable", "temporarily unavailable, retry later")
 
 
 async def _plan_limit(_: Request, exc: Exception) -> JSONResponse:
@@ -126,4 +137,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(Conflict, _conflict)
     app.add_exception_handler(PlanLimit, _plan_limit)
+    app.add_exception_handler(StorageError, _unavailable)
     app.add_exception_handler(Exception, _unexpected)
