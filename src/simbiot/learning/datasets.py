@@ -176,6 +176,10 @@ class DatasetCache:
         """File holding the dataset of frame ``digest`` built with ``spec``."""
         return self._root / f"{digest[:32]}-{spec.key()}.npz"
 
+    def read(self, digest: str, spec: DatasetSpec) -> Dataset:
+        """The stored dataset of frame ``digest``; raise OSError when it is not stored."""
+        return self._read(self.path(digest, spec), spec)
+
     def load_or_build(self, frame: MarketFrame, spec: DatasetSpec) -> tuple[Dataset, str]:
         """Return the dataset of ``frame`` and its digest, built once per distinct data."""
         digest = frame_digest(frame)

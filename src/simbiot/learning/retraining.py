@@ -20,6 +20,7 @@ Every decision is written to ``learning_decisions`` with its evidence.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -155,7 +156,9 @@ class RetrainingManager:
             return await self._bootstrap()
         enough = len(live.y) >= self._s.min_live_rows
         y, p = (live.y, live.p) if enough else (np.empty(0), np.empty(0))
-        report = quality_report(champion.metrics, y, p, live.drift_rows, champion.features)
+        report = await asyncio.to_thread(
+            quality_report, champion.metrics, y, p, live.drift_rows, champion.features
+        )
         evidence: dict[str, Any] = {
             "quality": report.to_json(),
             "champion": champion.version,
@@ -229,11 +232,14 @@ class RetrainingManager:
         )
         _, champ_model = await self._registry.load(self._name, champion.version)
         trained = challenge.trained
-        cand_model = LoadedModel(trained.kind, trained.names, trained.booster)
         x, y = challenge.holdout_x, challenge.holdout_y
         metric = holdout_metric(trained.kind)
-        champ_score = holdout_score(champ_model, x, y)
-        cand_score = holdout_score(cand_model, x, y)
+        # Predicting the holdout is LightGBM work (it releases the GIL): off the loop.
+        cand_model = await asyncio.to_thread(
+            LoadedModel, trained.kind, trained.names, trained.booster
+        )
+        champ_score = await asyncio.to_thread(holdout_score, champ_model, x, y)
+        cand_score = await asyncio.to_thread(holdout_score, cand_model, x, y)
         evidence = {
             **evidence,
             "trigger": trigger,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import lightgbm as lgb
 import numpy as np
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+T = TypeVar("T")
 ModelKind = Literal["classifier", "regressor"]
 
 
@@ -200,14 +202,19 @@ class BackgroundTrainer:
         return ProcessPoolExecutor(self._workers, mp_context=ctx, initializer=_worker_init)
 
     async def train(self, data: TrainingInput, spec: TrainingSpec) -> TrainedModel:
-        """Train in the worker; the caller's loop keeps running meanwhile.
+        """Train in the worker; the caller's loop keeps running meanwhile."""
+        return await self.run(train_model, data, spec)
 
-        A worker that died (killed, out of memory) fails this job with RuntimeError and is
-        replaced, so the next job runs.
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run module-level ``fn(*args)`` in the worker (arguments and result are pickled).
+
+        Heavy numeric work belongs here rather than in a thread: code that holds the GIL
+        in a thread stalls the event loop, a process cannot. A worker that died (killed,
+        out of memory) fails this job with RuntimeError and is replaced for the next one.
         """
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._pool, train_model, data, spec)
+            return await loop.run_in_executor(self._pool, fn, *args)
         except BrokenProcessPool as exc:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = self._new_pool()

@@ -25,8 +25,7 @@ from simbiot.domain.clock import Clock
 from simbiot.domain.errors import NotFound, SimbiotError
 from simbiot.domain.frame import MarketFrame
 from simbiot.learning.datasets import DatasetCache, DatasetSpec
-from simbiot.learning.inference import recent_rows
-from simbiot.learning.jobs import challenge_job
+from simbiot.learning.jobs import Prepared, cached_challenge_job, prepare
 from simbiot.learning.outcomes import live_outcomes
 from simbiot.learning.registry import ModelRegistry
 from simbiot.learning.retraining import LiveOutcomes, RetrainingManager, Verdict
@@ -76,13 +75,13 @@ class Learner:
         self._clock = clock
         self.cycles = 0
 
-    def _manager(self, role: ModelRole, frame: MarketFrame) -> RetrainingManager:
-        job = challenge_job(
-            lambda: frame,
+    def _manager(self, role: ModelRole, prepared: Prepared) -> RetrainingManager:
+        job = cached_challenge_job(
+            self._trainer,
             self._cache,
+            prepared,
             self._spec,
             replace(self._training, kind=role.kind),
-            self._trainer,
             self._s.holdout_bars,
             role.target,
             self._s.row_stride,
@@ -91,18 +90,14 @@ class Learner:
             role.name, self._registry, self._sessions, job, self._s, self._clock
         )
 
-    async def _live(self, role: ModelRole, frame: MarketFrame) -> LiveOutcomes:
+    async def _live(self, role: ModelRole, prepared: Prepared) -> LiveOutcomes:
         """Live outcomes of the champion (classifiers), with the recent market for drift."""
         try:
             champion = await self._registry.get(role.name)
         except NotFound:
             return LiveOutcomes.empty(0)
         names = champion.features
-        # The drift sample spans the holdout window: market-wide features (breadth) move
-        # slowly, so a few bars would always look shifted against months of training rows.
-        recent = await asyncio.to_thread(
-            recent_rows, frame, self._spec, names, self._s.holdout_bars
-        )
+        recent = prepared.recent_for(names)
         if role.kind != "classifier":
             return LiveOutcomes.empty(len(names), recent)
         return await live_outcomes(
@@ -114,18 +109,29 @@ class Learner:
             recent=recent,
         )
 
+    async def _prepare(self) -> Prepared:
+        """Load the candles and, in the worker process, build the dataset and drift sample.
+
+        The drift sample spans the holdout window: market-wide features (breadth) move
+        slowly, so a few bars would always look shifted against months of training rows.
+        """
+        frame = await asyncio.to_thread(self._load)
+        return await self._trainer.run(
+            prepare, frame, self._cache, self._spec, self._s.holdout_bars
+        )
+
     async def cycle(self, shutdown: ShutdownSignal | None = None) -> LearnerReport:
         """Run one cycle over every model (stopping between models on ``shutdown``);
         record and report what happened."""
         verdicts: dict[str, Verdict] = {}
         errors: dict[str, str] = {}
         try:
-            frame = await asyncio.to_thread(self._load)
-        except Exception as exc:  # the store's failure: every model waits for the next cycle
+            prepared = await self._prepare()
+        except Exception as exc:  # no data to learn from: every model waits for the next cycle
             for name in self._s.learner_models:
-                errors[name] = f"candles unavailable: {exc}"
+                errors[name] = f"no training data: {exc}"
                 await self._record_error(name, exc)
-            log.warning("learner: candles unavailable: %s", exc)
+            log.warning("learner: no training data: %s", exc)
             self.cycles += 1
             return LearnerReport(verdicts, errors)
         for name in self._s.learner_models:
@@ -133,8 +139,8 @@ class Learner:
                 break
             role = role_of(name)
             try:
-                live = await self._live(role, frame)
-                verdict = await self._manager(role, frame).cycle(live)
+                live = await self._live(role, prepared)
+                verdict = await self._manager(role, prepared).cycle(live)
             except Exception as exc:  # one model's failure must not stop the others
                 errors[name] = str(exc)
                 expected = isinstance(exc, SimbiotError | ValueError)  # e.g. too few candles

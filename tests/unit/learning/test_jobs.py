@@ -7,7 +7,7 @@ import pytest
 
 from simbiot.domain.frame import MarketFrame
 from simbiot.learning.datasets import DatasetCache, DatasetSpec
-from simbiot.learning.jobs import challenge_job
+from simbiot.learning.jobs import challenge_job, prepare
 from simbiot.learning.training import BackgroundTrainer, TrainingSpec
 
 SPEC = DatasetSpec(horizon=6, vol_window=24, reference_symbol=None)
@@ -48,7 +48,7 @@ async def test_too_short_history_is_refused(market: MarketFrame, tmp_path: Path)
         trainer.close()
 
 
-async def test_row_stride_thins_training_rows_not_the_holdout(
+async def test_row_stride_thins_training_and_holdout_rows(
     market: MarketFrame, tmp_path: Path
 ) -> None:
     trainer = BackgroundTrainer()
@@ -66,4 +66,21 @@ async def test_row_stride_thins_training_rows_not_the_holdout(
     finally:
         trainer.close()
     assert abs(thin.trained.rows - full.trained.rows / 3) <= market.shape[0]
-    assert len(thin.holdout_y) == len(full.holdout_y)
+    assert abs(len(thin.holdout_y) - len(full.holdout_y) / 3) <= market.shape[0]
+
+
+def test_prepare_stores_the_dataset_and_samples_recent_features(
+    market: MarketFrame, tmp_path: Path
+) -> None:
+    cache = DatasetCache(tmp_path)
+    prepared = prepare(market, cache, SPEC, 10)
+    stored = cache.read(prepared.digest, SPEC)
+    assert prepared.names == stored.names
+    assert prepared.bars == market.shape[1]
+    assert prepared.recent.shape[1] == len(stored.names)
+    assert 0 < prepared.recent.shape[0] <= 10 * market.shape[0]
+    backwards = tuple(reversed(prepared.names))
+    np.testing.assert_array_equal(prepared.recent_for(backwards), prepared.recent[:, ::-1])
+    assert prepared.recent_for(("no_such_feature",)).shape == (0, 1)
+    with pytest.raises(OSError):
+        cache.read("0" * 32, SPEC)
