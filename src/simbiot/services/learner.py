@@ -1,13 +1,14 @@
 """The learner: the retraining manager of every model, on a schedule, beside trading.
 
-Each cycle loads the newest ``learning.learner_window`` candles once, then for every model
-of ``learning.learner_models``: reads its live outcomes (closed trades matched to the
-entries it vetted; regressors have none), samples the recent market's features for the
-drift check, and runs one :class:`RetrainingManager` cycle (bootstrap, rollback, retrain
-on decay, drift or age, promote only on out-of-sample proof). Training runs in the
-background trainer's spawned process with one thread, dataset and feature building in a
-worker thread: the event loop, and the trading cycle on it, never wait. A failing model is
-recorded as an ``error`` decision and retried next cycle; the others go on.
+Each cycle loads the newest ``learning.learner_window`` candles once and prepares their
+dataset and a drift sample of the recent market's features; then for every model of
+``learning.learner_models`` it reads the live outcomes (closed trades matched to the
+entries the model vetted; regressors have none) and runs one :class:`RetrainingManager`
+cycle (bootstrap, rollback, retrain on decay, drift or age, promote only on out-of-sample
+proof). Dataset building and training run in the background trainer's spawned process
+with one thread, so the event loop, and the trading cycle on it, never wait for them. A
+failing model is recorded as an ``error`` decision and retried next cycle; the others go
+on.
 """
 
 from __future__ import annotations
