@@ -3,7 +3,8 @@
 Called by the trading stack after the signals and the market context of a cycle are ready:
 refresh the champions, take the X-ray frame's prediction batch (shared with the X-ray's
 detectors), block symbols the model expects to lose on (S4), vet entries (S1) and put the
-size (R1) and stop (R3) multipliers into the context. A model failure never stops trading:
+size (R1) and stop (R3) multipliers into the context. With ``learning.models_in_pipeline``
+off only the entry filter stays (it predates the other uses). A model failure never stops trading:
 it is logged and the cycle goes on with the rule-based decisions.
 """
 
@@ -39,8 +40,6 @@ class ModelTrading:
 
     async def batch(self, xray: XRayResult) -> CycleBatch | None:
         """Refresh the champions and return the batch of the X-ray's frame (None: no model)."""
-        if not self._settings.models_in_pipeline:
-            return None
         await self._predictor.champions.refresh()
         return await asyncio.to_thread(self._predictor.batch, xray.frame)
 
@@ -55,9 +54,11 @@ class ModelTrading:
             return list(signals), ctx, 0
         if batch is None:
             return list(signals), ctx, 0
-        try:
-            await self._blacklist.update(batch)
-        except SimbiotError:
-            log.warning("model blacklist not updated", exc_info=True)
+        if self._settings.models_in_pipeline:
+            try:
+                await self._blacklist.update(batch)
+            except SimbiotError:
+                log.warning("model blacklist not updated", exc_info=True)
+            ctx = with_model_risk(ctx, batch, self._settings)
         kept, dropped = await self._filter.vet(batch, signals)
-        return kept, with_model_risk(ctx, batch, self._settings), dropped
+        return kept, ctx, dropped

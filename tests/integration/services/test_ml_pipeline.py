@@ -174,7 +174,14 @@ async def test_switched_off_models_and_an_unreadable_registry(
         assert "joint" not in result.anomaly.names
         signals = _entries(result.frame)
         ctx = MarketContext("mexc", "sideways", {}, {})
-        assert await ModelTrading(c).apply(result, signals, ctx) == (signals, ctx, 0)
+        kept, ctx2, dropped = await ModelTrading(c).apply(result, signals, ctx)
+        assert ctx2 is ctx  # no size or stop multipliers
+        assert len(kept) + dropped == len(signals)
+        async with c.database.sessions() as s:  # the entry filter (S1) still vets
+            vetted = await repo.list_decisions(s, subject="entry:trend")
+        assert {r.evidence["symbol"] for r in vetted} == set(result.frame.symbols)
+        blacklist = Blacklist(CacheStore(c.cache, TTLPolicy(c.settings.cache.ttl)), c.clock)
+        assert await blacklist.entries() == []  # no model blacklisting
         champions = ChampionSet(ModelRegistry(tmp_path / "models", c.database.sessions), ["trend"])
         assert await champions.refresh() == {"trend": 1}
         async with c.database.sessions() as s, s.begin():  # the registry becomes unreadable
