@@ -69,8 +69,9 @@ class LearningSettings(FrozenModel):
     row_stride: int = Field(4, ge=1, le=1_000)
     # Closed trades' recorded entries read per learner cycle to measure live quality.
     live_outcome_rows: int = Field(5_000, ge=10)
-    # Champion models vote in the X-ray (trend A4, potential A7), the blacklist (S4),
-    # sizing (R1) and stops (R3); each falls back to the rule-based default without one.
+    # Models vote in the X-ray (isolation-forest anomalies A2, trend A4, potential A7), the
+    # blacklist (S4), sizing (R1) and stops (R3); each falls back to the rule-based default
+    # without a champion. The entry filter (S1) works either way.
     models_in_pipeline: bool = True
     # Probability above which the ML trend detector says up (below 1 - band: down).
     detector_band: float = Field(0.6, gt=0.5, lt=1)
