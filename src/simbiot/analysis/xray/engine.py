@@ -45,7 +45,7 @@ from simbiot.analysis.xray.anomaly import (
     RobustAnomalyDetector,
     bar_panel,
 )
-from simbiot.analysis.xray.bank import BANK_INDICATORS, IndicatorBank
+from simbiot.analysis.xray.bank import IndicatorBank
 from simbiot.analysis.xray.metrics import TokenFacts, TokenMetrics, compute_metrics
 from simbiot.analysis.xray.scoring import Scores, score_symbols
 from simbiot.config.sections import AnalysisSettings
@@ -53,10 +53,23 @@ from simbiot.domain.frame import MarketFrame
 from simbiot.domain.market import MarketInfo, Ticker
 from simbiot.domain.timeframes import timeframe_ms
 
-__all__ = ["FUSED_INDICATORS", "XRayEngine", "XRayResult", "sanitize_frame"]
+__all__ = ["FUSED_INDICATORS", "XRAY_INDICATORS", "XRayEngine", "XRayResult", "sanitize_frame"]
+
+# the layers of the standard set that metrics and the built-in detectors read (``_warm``;
+# the engine's indicator parameters put the token EMA in the ``ema_slow`` layer)
+XRAY_INDICATORS: tuple[str, ...] = (
+    "log_return",
+    "ema_slow",
+    "rsi",
+    "atr",
+    "adx",
+    "volume_z",
+    "bb_middle",
+    "donchian_middle",
+)
 
 # the layers of the standard set the fused pass computes: what features and bank read
-FUSED_INDICATORS: tuple[str, ...] = tuple(dict.fromkeys((*FEATURE_INDICATORS, *BANK_INDICATORS)))
+FUSED_INDICATORS: tuple[str, ...] = tuple(dict.fromkeys((*FEATURE_INDICATORS, *XRAY_INDICATORS)))
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +137,7 @@ class XRayEngine:
             d.needs_features for d in self._detectors
         )
         # the layers of the standard set one run reads
-        self._fused = layer_names(FUSED_INDICATORS if self._needs_features else BANK_INDICATORS)
+        self._fused = layer_names(FUSED_INDICATORS if self._needs_features else XRAY_INDICATORS)
         self._filter = UniverseFilter(settings)
         # The fused set uses the X-ray's own periods so the bank reuses its arrays.
         self._params = IndicatorParams(

@@ -13,9 +13,15 @@ from hypothesis import strategies as st
 
 from simbiot.analysis.detectors import DetectorResult, PatternDetector, TrendDetector
 from simbiot.analysis.detectors.base import FeatureView
+from simbiot.analysis.indicators import compute_layers
 from simbiot.analysis.xray.anomaly import MetricPanel, RobustAnomalyDetector
 from simbiot.analysis.xray.bank import IndicatorBank
-from simbiot.analysis.xray.engine import XRayEngine, sanitize_frame
+from simbiot.analysis.xray.engine import (
+    FUSED_INDICATORS,
+    XRAY_INDICATORS,
+    XRayEngine,
+    sanitize_frame,
+)
 from simbiot.analysis.xray.synthetic import frame_from_closes, random_market
 from simbiot.config.sections import AnalysisSettings
 from simbiot.domain.frame import MarketFrame
@@ -299,3 +305,20 @@ def test_kept_features_survive_later_passes_and_scratch_ones_are_reused() -> Non
     fresh = XRayEngine(AnalysisSettings(features_always=True)).analyse(second)
     assert fresh.features is not None
     np.testing.assert_array_equal(again.features.block, fresh.features.block)
+
+
+def test_the_x_ray_layers_serve_every_indicator_metrics_and_detectors_read() -> None:
+    s = AnalysisSettings(token_ema_period=21, adx_period=9, bb_period=15, donchian_bars=11)
+    engine = XRayEngine(s)
+    frame = random_market(10, 150, seed=3)
+    layers = compute_layers(frame, XRAY_INDICATORS, engine._params)
+    bank = IndicatorBank(frame, layers)
+    assert bank.returns() is layers.get("log_return")
+    assert bank.ema(s.token_ema_period) is layers.get("ema_slow")
+    assert bank.rsi(s.rsi_period) is layers.get("rsi")
+    assert bank.adx(s.adx_period) is layers.get("adx")
+    assert bank.atr(s.atr_period) is layers.get("atr")
+    assert bank.volume_z(s.volume_z_bars) is layers.get("volume_z")
+    assert bank.bbands(s.bb_period, s.bb_nbdev)[1] is layers.get("bb_middle")
+    assert bank.donchian(s.donchian_bars)[0] is layers.get("donchian_upper")
+    assert set(XRAY_INDICATORS) <= set(FUSED_INDICATORS)
