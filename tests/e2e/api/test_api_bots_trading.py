@@ -37,7 +37,8 @@ async def _all(api: ApiHarness, url: str, headers: dict[str, str]) -> list[dict[
 @pytest.fixture(params=["sqlite", "postgres"])
 def trading_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """The embedded simulator with SQLite + memory, then PostgreSQL + Redis."""
-    extra: dict[str, Any] = {"simulator": {"symbols": 30}, "run": {"users": []}}
+    # Real-time venue clock: access tokens age on it (15 min must not pass in seconds).
+    extra: dict[str, Any] = {"simulator": {"symbols": 30, "speed": 1}, "run": {"users": []}}
     if request.param == "sqlite":
         db = f"sqlite+aiosqlite:///{tmp_path}/api.db"
         return api_settings(tmp_path, database_url=db, **extra)

@@ -30,11 +30,12 @@ PLANS: dict[str, Any] = {
 
 @pytest.fixture
 async def market_api(tmp_path: Path) -> AsyncIterator[ApiHarness]:
-    """The API over the embedded simulator's container (candles synced by one X-ray)."""
+    """The API over the embedded simulator's container (candles synced by one X-ray), on
+    a real-time venue clock: access tokens age on it."""
     settings = api_settings(
         tmp_path,
         database_url=f"sqlite+aiosqlite:///{tmp_path}/api.db",
-        simulator={"symbols": 30},
+        simulator={"symbols": 30, "speed": 1},
         run={"users": []},
         billing={"plans": PLANS},
     )
@@ -162,7 +163,7 @@ async def test_predictions_of_the_champion_per_symbol(tmp_path: Path) -> None:
     settings = api_settings(
         tmp_path,
         database_url=f"sqlite+aiosqlite:///{tmp_path}/api.db",
-        simulator={"symbols": 30},
+        simulator={"symbols": 30, "speed": 1},
         run={"users": []},
         learning=learning,
         billing={"plans": {"free": {"entitlements": {"ml_features": True}}}},
