@@ -200,8 +200,19 @@ class TradingStack:
         known = running + list(self._winding.values())
         self._capital = capitals(known)
         self._live = {b.account.account_ref: b.account.exchange for b in known if b.capital is None}
-        await self._book.restore(running, self.equity_marks)
+        try:
+            await self._book.restore(running, self.equity_marks)
+        except SimbiotError:
+            # The limits then start from this process's own marks.
+            log.warning("recorded equity not restored", exc_info=True)
         return accounts
+
+    async def _record_equity(self, ctx: MarketContext) -> None:
+        """Mark every running bot's equity; a storage failure loses this cycle's marks only."""
+        try:
+            await self._book.record(self.running, ctx.prices, self._balances.free)
+        except SimbiotError:
+            log.warning("equity marks of this cycle not recorded", exc_info=True)
 
     async def _publish_predictions(self, xray: XRayResult) -> None:
         """Share the cycle's model predictions with API readers; a failure is only logged."""
@@ -243,7 +254,7 @@ class TradingStack:
         await self._publish_predictions(xray)
         reports = await self.trader.on_signals(flat, self.accounts, ctx)
         monitor = await self.monitor.tick(self.accounts + self.winding, bars, ctx)
-        await self._book.record(self.running, ctx.prices, self._balances.free)
+        await self._record_equity(ctx)
         return TradingCycle(result, reports, monitor, dropped)
 
     async def _context(self, xray: XRayResult) -> tuple[MarketContext, dict[str, Bar]]:

@@ -3,6 +3,7 @@ records their equity each cycle and restores its limits from it after a restart.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from simbiot.config import Settings, load_settings
 from simbiot.security.secrets import ExchangeCredentials
@@ -151,6 +153,11 @@ async def test_plan_entitlements_gate_entries_per_bot(tmp_path: Path) -> None:
         cycle = await _cycle(c, stack)
         sent = {r.account_ref for r in cycle.reports for d in r.decisions if d.outcome == "sent"}
         assert sent == {paper_account_ref(allowed)}
+        # The live account's balance cannot be read (the venue refuses the key): no mark.
+        async with c.database.transaction() as session:
+            for bot_id, owner in ((allowed, uid), (beyond, uid), (live, uid)):
+                marks = await equity.page(session, user_id=owner, bot_id=bot_id, limit=5)
+                assert len(marks) == (0 if bot_id == live else 1), bot_id
 
 
 async def test_drawdown_limit_survives_a_restart(roomy: Container) -> None:
@@ -199,3 +206,20 @@ async def test_demo_users_are_seeded_running_and_traded(tmp_path: Path) -> None:
         await _cycle(c, stack)
         results = await stack.results()
         assert sorted(r.email for r in results) == sorted(u.email for u in settings.run.users)
+
+
+async def test_equity_storage_failure_does_not_stop_trading(
+    roomy: Container, caplog: pytest.LogCaptureFixture
+) -> None:
+    c = roomy
+    uid = await _user(c)
+    await _running_bot(c, uid, params=EAGER)
+    async with c.database.transaction() as session:
+        await session.execute(text("DROP TABLE equity_marks"))
+    stack = TradingStack(c)
+    with caplog.at_level(logging.WARNING, logger="simbiot.services.trading"):
+        cycle = await _cycle(c, stack)
+    assert cycle.orders_sent > 0
+    messages = {r.getMessage() for r in caplog.records}
+    assert "recorded equity not restored" in messages
+    assert "equity marks of this cycle not recorded" in messages
