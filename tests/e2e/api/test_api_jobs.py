@@ -313,3 +313,26 @@ async def test_a_job_whose_worker_died_is_taken_over(tmp_path: Path) -> None:
         given_up = (await api.client.get(f"/api/v1/backtests/{ids[1]}", headers=auth)).json()
         assert given_up["status"] == "failed"
         assert "stopped 3 times" in given_up["error"]
+
+
+async def test_a_standalone_worker_runs_jobs_queued_through_the_api(tmp_path: Path) -> None:
+    from simbiot.api.jobs import serve_jobs
+
+    settings = roomy(_fast(tmp_path), job_workers=0)
+    store_candles(settings)
+    async for api in serve(create_app(settings)):
+        _, auth = await api.user()
+        job = (
+            await api.client.post("/api/v1/backtests", json={"strategy": STRATEGY}, headers=auth)
+        ).json()
+        path = f"/api/v1/backtests/{job['id']}"
+        await asyncio.sleep(0.5)
+        assert (await api.client.get(path, headers=auth)).json()["status"] == "queued"
+        stop = asyncio.Event()
+        worker = asyncio.create_task(serve_jobs(settings, workers=1, stop=stop))
+        try:
+            done = await wait_for(api, path, auth, {"succeeded", "failed"})
+        finally:
+            stop.set()
+            await worker
+        assert done["status"] == "succeeded", done

@@ -388,3 +388,24 @@ async def test_an_unreachable_rate_counter_lets_requests_through(tmp_path: Path)
         answers = [await api.client.get("/api/v1/public") for _ in range(3)]
         assert [r.status_code for r in answers] == [200, 200, 200]
         assert "x-ratelimit-limit" not in answers[0].headers
+
+
+async def test_an_answer_refused_for_the_caller_is_not_replayed(
+    probe: tuple[ApiHarness, list[dict[str, Any]]],
+) -> None:
+    from simbiot.storage.repositories import users
+
+    api, calls = probe
+    user_id, auth = await api.user()
+    headers = {**auth, "Idempotency-Key": "while-inactive"}
+    async with api.state.container.database.transaction() as session:
+        await users.set_active(session, user_id=user_id, is_active=False)
+    assert (
+        await api.client.post("/api/v1/probe", json={"q": 1}, headers=headers)
+    ).status_code == 401
+    async with api.state.container.database.transaction() as session:
+        await users.set_active(session, user_id=user_id, is_active=True)
+    r = await api.client.post("/api/v1/probe", json={"q": 1}, headers=headers)
+    assert r.status_code == 201
+    assert "idempotent-replayed" not in r.headers
+    assert len(calls) == 1

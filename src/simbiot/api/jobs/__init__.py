@@ -1,8 +1,8 @@
 """Background jobs (backtests, optimisations): a leased queue over the ``jobs`` table.
 
 Routes queue a job (``storage.repositories.jobs.create``); ``JobService`` runs
-``api.job_workers`` workers in the API process (or alone, in any process with a
-database), each claiming one job at a time and running it in a thread.
+``api.job_workers`` workers in the API process, or ``serve_jobs`` in a process of its own;
+each worker claims one job at a time and runs it in a thread.
 """
 
 from simbiot.api.jobs.kinds import BACKTEST, OPTIMISATION, JobStopped, Progress, Runner
@@ -13,6 +13,7 @@ from simbiot.api.jobs.service import (
     job_service,
     job_service_of,
 )
+from simbiot.api.jobs.standalone import serve_jobs
 from simbiot.api.jobs.worker import JobWorker, WorkerConfig
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "WorkerConfig",
     "job_service",
     "job_service_of",
+    "serve_jobs",
 ]

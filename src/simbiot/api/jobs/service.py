@@ -41,7 +41,7 @@ class JobService:
         workers: int,
         runners: Mapping[str, Runner] = DEFAULT_RUNNERS,
         lease_s: float | None = None,
-        poll_s: float = 1.0,
+        poll_s: float = 2.0,
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self._database = database

@@ -5,8 +5,8 @@ handler runs), and its status and JSON answer are stored when it finishes. A ret
 same key and the same request (method, path, query and body) gets the stored answer again,
 marked ``Idempotent-Replayed: true``; the same key with another request is refused (422
 ``idempotency_key_reused``); a retry while the first is still running gets 409. An answer
-of 5xx or a handler that crashed releases the key, so the client may retry. Keys older than
-``api.idempotency_ttl_s`` count as unused (and are purged by ``IdempotencyPurger``).
+of 5xx, 401 or 403, or a handler that crashed, releases the key, so the client may retry.
+Keys older than ``api.idempotency_ttl_s`` count as unused (purged by ``IdempotencyPurger``).
 """
 
 from __future__ import annotations
@@ -95,7 +95,9 @@ class _Capture:
 
     def stored(self) -> dict[str, Any] | None:
         """The answer as kept for replays, or None when it must not be kept."""
-        if self.status == 0 or self.status >= 500 or self.size > _MAX_STORED:
+        # Server errors may succeed on a retry; authentication failures say nothing about
+        # the request and must not outlive the credentials that caused them.
+        if self.status in (0, 401, 403) or self.status >= 500 or self.size > _MAX_STORED:
             return None
         body = b"".join(self.chunks)
         if not body:
