@@ -104,5 +104,8 @@ async def test_started_bot_trades_at_the_next_cycle_and_stops(trading_settings: 
             buys = [o["id"] for o in orders if o["side"] == "buy"]
             assert [o["id"] for o in after if o["side"] == "buy"] == buys
             assert len(await _all(api, f"{url}/equity", h)) == 2
+            # A stopped bot still holding positions cannot be deleted.
+            deleted = await api.client.delete(url, headers=h)
+            assert deleted.status_code == (409 if held else 204)
             # The other user's bot never ran.
             assert await _all(api, f"{BOTS}/{idle['id']}/orders", idle_h) == []
