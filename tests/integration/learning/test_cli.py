@@ -126,3 +126,8 @@ def test_learner_run_and_serve_learner(env: dict[str, str]) -> None:
     assert {v["name"] for v in listed if v["status"] == "champion"} == {
         "trend", "potential", "volatility",
     }  # fmt: skip
+    trained = _run(small, "train", "--model", "volatility", "--window", "1200")
+    assert "regressor" in trained
+    shown = orjson.loads(_run(small, "models", "show", "volatility", "2"))
+    assert shown["kind"] == "regressor"
+    assert shown["metrics"]["oos"]["ic"] is not None
