@@ -16,6 +16,7 @@ from simbiot.analysis.xray.synthetic import random_market
 from simbiot.cache.store import CacheStore
 from simbiot.cache.ttl import TTLPolicy
 from simbiot.config import Settings, load_settings
+from simbiot.domain.errors import DataError, StorageError
 from simbiot.domain.frame import MarketFrame
 from simbiot.execution.accounts import MarketContext
 from simbiot.learning.datasets import DatasetSpec, build_dataset, feature_block
@@ -188,3 +189,37 @@ async def test_switched_off_models_and_an_unreadable_registry(
             await s.execute(text("DROP TABLE model_versions"))
         assert await champions.refresh() == {"trend": 1}  # what is loaded stays in use
         assert champions.get("trend") is not None
+
+
+async def test_model_faults_never_stop_trading(
+    tmp_path: Path,
+    market: MarketFrame,
+    models: dict[str, TrainedModel],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with Container(_settings(tmp_path)) as c:
+        await _register(c, models)
+        await c.ml_predictor.champions.refresh()
+        result = c.xray_engine.analyse(market)
+        signals = _entries(result.frame)
+        ctx = MarketContext("mexc", "sideways", {}, {})
+        trading = ModelTrading(c)
+
+        async def cache_down(batch: object) -> list[object]:
+            raise StorageError("cache unreachable")
+
+        # The blacklist cannot be written: entries are still vetted and sized.
+        monkeypatch.setattr(trading._blacklist, "update", cache_down)
+        async with c.database.sessions() as s, s.begin():
+            await s.execute(text("DROP TABLE learning_decisions"))
+        # ...and the vetted entries cannot be recorded: trading goes on regardless.
+        kept, ctx2, dropped = await trading.apply(result, signals, ctx)
+        assert len(kept) + dropped == len(signals)
+        assert ctx2.size_scale
+        assert dropped > 0 or any(s.side.is_entry for s in kept)
+
+        def broken(frame: MarketFrame) -> None:
+            raise DataError("features unavailable")
+
+        monkeypatch.setattr(c.ml_predictor, "batch", broken)
+        assert await trading.apply(result, signals, ctx) == (signals, ctx, 0)
