@@ -21,6 +21,7 @@ from simbiot.learning.datasets import DatasetCache, DatasetSpec
 from simbiot.learning.outcomes import EntryPrediction, record_entries
 from simbiot.learning.registry import ModelRegistry
 from simbiot.learning.training import BackgroundTrainer, TrainingSpec
+from simbiot.services import learner as learner_module
 from simbiot.services.container import Container
 from simbiot.services.learner import Learner, learner_running
 from simbiot.services.runtime import ShutdownSignal
@@ -197,3 +198,20 @@ async def test_learner_runs_beside_a_service_only_when_enabled(tmp_path: Path) -
                 assert rows
                 assert rows[0].action == "error"
         assert "learner" not in {t.get_name() for t in asyncio.all_tasks()}
+
+
+async def test_a_crashing_learner_leaves_the_service_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Crashing:
+        async def run(self, shutdown: ShutdownSignal) -> int:
+            raise RuntimeError("learner bug")
+
+    monkeypatch.setattr(learner_module, "build_learner", lambda c, t: Crashing())
+    settings = load_settings(env_file=None, app={"data_dir": str(tmp_path)})
+    async with Container(settings) as c, learner_running(c, ShutdownSignal()):
+        for _ in range(50):
+            await asyncio.sleep(0.02)
+            if "learner stopped" in caplog.text:
+                break
+    assert "learner stopped; trading goes on without retraining" in caplog.text
