@@ -2,8 +2,9 @@
 
 With no champion registered the filter is a no-op, so a fresh installation trades on the
 strategies alone; once ``simbiot train --promote`` (or the learner) promotes a model,
-entries whose predicted probability of success is below ``learning.filter_threshold`` are
-dropped. Exits are never filtered. Every vetted entry is recorded with its probability and
+entries whose predicted probability of success is below the champion's validation base
+rate (``learning.filter_relative``, the default) or below ``learning.filter_threshold``
+are dropped. Exits are never filtered. Every vetted entry is recorded with its probability and
 feature row (``learning.outcomes``), so the trades it leads to become live outcomes.
 """
 
@@ -42,6 +43,7 @@ class ChampionFilter:
         self._c = container
         self._predictor = container.ml_predictor
         self._threshold = container.settings.learning.filter_threshold
+        self._relative = container.settings.learning.filter_relative
         self._model = model
 
     async def apply(
@@ -62,10 +64,17 @@ class ChampionFilter:
             return list(signals), 0
         prob = dict(zip(preds.symbols, preds.values.tolist(), strict=True))
         p = np.array([prob.get(s.symbol, float("nan")) for s in entries], dtype=np.float64)
-        keep = filter_entries(np.ones(len(entries), dtype=bool), p, self._threshold)
+        keep = filter_entries(np.ones(len(entries), dtype=bool), p, self.threshold(batch))
         dropped = {id(s) for s, k in zip(entries, keep, strict=True) if not k}
         await self._record(batch, entries, p, keep)
         return [s for s in signals if id(s) not in dropped], len(dropped)
+
+    def threshold(self, batch: CycleBatch) -> float:
+        """The probability an entry needs: the champion's base rate, or the fixed one."""
+        champion = batch.models.get(self._model)
+        if self._relative and champion is not None:
+            return champion.base_rate(default=self._threshold)
+        return self._threshold
 
     async def _record(
         self, batch: CycleBatch, entries: list[Signal], p: np.ndarray, keep: np.ndarray

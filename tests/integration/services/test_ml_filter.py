@@ -41,6 +41,7 @@ async def test_champion_drops_entries_below_the_threshold_and_keeps_exits(tmp_pa
             "vol_window": 24,
             "reference_symbol": None,
             "filter_threshold": 0.999,
+            "filter_relative": False,
         },
     )
     frame = random_market(8, 700, seed=11)
@@ -58,3 +59,32 @@ async def test_champion_drops_entries_below_the_threshold_and_keeps_exits(tmp_pa
     assert dropped == len(frame.symbols)
     assert all(s.side is Side.EXIT_LONG for s in kept)
     assert len(kept) == len(frame.symbols)
+
+
+async def test_relative_filter_keeps_entries_at_or_above_the_base_rate(tmp_path: Path) -> None:
+    settings = load_settings(
+        env_file=None,
+        app={"data_dir": str(tmp_path)},
+        learning={"horizon": 6, "vol_window": 24, "reference_symbol": None},
+    )
+    frame = random_market(8, 700, seed=11)
+    data = build_dataset(frame, dataset_spec(settings.learning))
+    model = train_model(
+        TrainingInput(data.names, data.x, data.y_class, data.t, data.horizon),
+        TrainingSpec(n_estimators=20, folds=2, min_child_samples=20),
+    )
+    base_rate = model.metrics["oos"]["base_rate"]
+    async with Container(settings) as c:
+        registry = ModelRegistry(settings.path(settings.learning.models_dir), c.database.sessions)
+        await registry.register("trend", model, data_hash="x", status="champion")
+        signals = _signals(frame.symbols)
+        flt = ChampionFilter(c)
+        kept, dropped = await flt.apply(frame, signals)
+        batch = c.ml_predictor.batch(frame)
+    assert batch is not None
+    assert flt.threshold(batch) == base_rate
+    p = batch.get("trend")
+    assert p is not None
+    wanted = {s for s, v in p.as_dict().items() if v >= base_rate}
+    assert {s.symbol for s in kept if s.side is Side.ENTRY_LONG} == wanted
+    assert dropped == len(frame.symbols) - len(wanted)

@@ -103,7 +103,7 @@ async def test_without_champions_the_rules_decide(tmp_path: Path, market: Market
 async def test_champions_drive_detectors_blacklist_filter_and_risk(
     tmp_path: Path, market: MarketFrame, models: dict[str, TrainedModel]
 ) -> None:
-    async with Container(_settings(tmp_path, filter_threshold=0.999)) as c:
+    async with Container(_settings(tmp_path, filter_threshold=0.999, filter_relative=False)) as c:
         await _register(c, models)
         assert await c.ml_predictor.champions.refresh() == {
             "trend": 1, "potential": 1, "volatility": 1,

@@ -40,6 +40,9 @@ class LearningSettings(FrozenModel):
     holdout_bars: int = Field(500, ge=10)
     # ML signal filter: entries with a predicted win probability below this are dropped.
     filter_threshold: float = Field(0.5, ge=0, le=1)
+    # ML signal filter against the champion's validation base rate instead of
+    # filter_threshold (on real data 0.5 kept almost no entry, the base rate about half).
+    filter_relative: bool = True
     # Live outcomes needed before live quality is judged at all.
     min_live_rows: int = Field(200, ge=1)
     # Retrain when live hit rate falls this far below the validation hit rate.
