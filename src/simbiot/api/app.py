@@ -15,6 +15,7 @@ from simbiot.api.limits import install_limits
 from simbiot.api.routes import ROOT_ROUTERS, ROUTERS
 from simbiot.api.state import ApiState
 from simbiot.config import Settings
+from simbiot.domain.clock import Clock, LiveClock
 from simbiot.security.local_secrets import with_local_secrets
 from simbiot.security.passwords import PasswordHasher
 from simbiot.security.tokens import TokenService
@@ -25,7 +26,11 @@ __all__ = ["API_PREFIX", "create_app"]
 API_PREFIX = "/api/v1"
 
 
-def _state(settings: Settings, container: Container) -> ApiState:
+def _state(settings: Settings, container: Container, wall_clock: Clock | None) -> ApiState:
+    # A container on a live clock (shifted or not) is on real time; a simulated venue's
+    # clock is not, and must not shorten token lifetimes or rate windows.
+    if wall_clock is None:
+        wall_clock = container.clock if isinstance(container.clock, LiveClock) else LiveClock()
     sec = settings.security
     assert sec.jwt_secret is not None  # with_local_secrets filled it in or refused
     tokens = TokenService(
@@ -33,14 +38,19 @@ def _state(settings: Settings, container: Container) -> ApiState:
         issuer=sec.jwt_issuer,
         audience=sec.jwt_audience,
         ttl_s=sec.access_token_ttl_s,
-        clock=container.clock,
+        clock=wall_clock,
     )
-    return ApiState(settings, container, tokens, PasswordHasher.from_settings(sec))
+    return ApiState(settings, container, tokens, PasswordHasher.from_settings(sec), wall_clock)
 
 
-def create_app(settings: Settings, *, container: Container | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, container: Container | None = None, wall_clock: Clock | None = None
+) -> FastAPI:
     """Build the API. The lifespan starts a container over ``settings`` (or uses the one
-    given, which the caller owns), and the background services; shutdown closes them."""
+    given, which the caller owns), and the background services; shutdown closes them.
+
+    ``wall_clock`` times tokens, rate windows and idempotency keys (default: the
+    container's clock when it is a live one, else the system clock)."""
     settings = with_local_secrets(settings)
 
     @asynccontextmanager
@@ -48,7 +58,7 @@ def create_app(settings: Settings, *, container: Container | None = None) -> Fas
         own = container is None
         c = container if container is not None else Container(settings)
         await c.start()
-        state = _state(settings, c)
+        state = _state(settings, c, wall_clock)
         app.state.api = state
         try:
             await state.start_background(list(BACKGROUND))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from simbiot.config import Settings
+from simbiot.domain.clock import Clock
 from simbiot.security.passwords import PasswordHasher
 from simbiot.security.tokens import TokenService
 from simbiot.services.container import Container
@@ -33,6 +34,9 @@ class ApiState:
     container: Container
     tokens: TokenService
     passwords: PasswordHasher
+    # Real time, for what protects against people: token lifetimes, rate windows, key
+    # expiry. The container's clock may be a simulated venue's, running faster.
+    wall_clock: Clock
     background: list[BackgroundService] = field(default_factory=list)
 
     async def start_background(self, factories: list[BackgroundFactory]) -> None:

@@ -123,7 +123,7 @@ class TradingStack:
         self.entitlements = entitlements or PlanEntitlements(c.database, c.settings.billing, clock)
         self.equity_marks = EquityMarks(clock)
         self._book = EquityBook(c.database, clock)
-        self.ledger = Ledger(c.database)
+        self.ledger = Ledger(c.database, clock=clock)
         self._prices = TickerPrices(c.market_data(self.venue), clock)
         self._paper_balances = PaperBalances(
             self.ledger, lambda _user, ref: self._capital.get(ref, Decimal(0))

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import jwt
 import pytest
 from api_harness import ApiHarness, api_settings, serve
 
 from simbiot.api.app import create_app
 from simbiot.config import Settings
+from simbiot.domain.clock import SimulatedClock
 from simbiot.domain.errors import ConfigError
 from simbiot.security.local_secrets import with_local_secrets
+from simbiot.services.container import Container
 
 
 async def test_probes_answer(api: ApiHarness) -> None:
@@ -69,3 +73,18 @@ def test_a_corrupt_local_secrets_file_is_a_clear_error(tmp_path: Path) -> None:
     settings = Settings.model_validate({"app": {"data_dir": str(tmp_path)}})
     with pytest.raises(ConfigError, match="local secrets"):
         with_local_secrets(settings)
+
+
+async def test_tokens_live_in_real_time_beside_a_simulated_venue(tmp_path: Path) -> None:
+    """A venue clock running far ahead must not expire tokens early (or late)."""
+    settings = api_settings(tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path}/v.db")
+    venue = SimulatedClock(start_ms=4_000_000_000_000)  # year 2096
+    container = Container(settings, clock=venue)
+    async with container:
+        async for harness in serve(create_app(settings, container=container)):
+            _, headers = await harness.user()
+            token = headers["Authorization"].removeprefix("Bearer ")
+            exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+            assert abs(exp - (time.time() + settings.security.access_token_ttl_s)) < 60
+            r = await harness.client.get("/api/v1/me", headers=headers)
+            assert r.status_code == 200

@@ -155,7 +155,7 @@ class IdempotencyMiddleware:
         self, state: ApiState, send: Send, user_id: int, key: str, digest: str
     ) -> bool:
         """Claim the key (True), or answer the client from the existing claim (False)."""
-        now = state.container.clock.now()
+        now = state.wall_clock.now()
         expired_before = now - timedelta(seconds=state.settings.api.idempotency_ttl_s)
         async with state.container.database.transaction() as session:
             if await keys.claim(session, user_id=user_id, key=key, request_hash=digest, now=now):

@@ -68,7 +68,7 @@ def idempotency_purger(state: ApiState) -> IdempotencyPurger:
     ttl = state.settings.api.idempotency_ttl_s
     return IdempotencyPurger(
         state.container.database,
-        state.container.clock,
+        state.wall_clock,
         ttl_s=ttl,
         interval_s=min(600.0, ttl / 4),
     )

@@ -68,7 +68,7 @@ class RateLimitMiddleware:
                 client = scope.get("client")
                 pool = f"api:anon:{client[0] if client else 'unknown'}"
             decision = await runtime.counter.hit(
-                CacheKeys.rate_limit(pool), limit, WINDOW_S, state.container.clock.now_ms()
+                CacheKeys.rate_limit(pool), limit, WINDOW_S, state.wall_clock.now_ms()
             )
         except CacheUnavailable:
             log.warning("rate counter unavailable; request let through", exc_info=True)

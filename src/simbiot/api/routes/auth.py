@@ -54,9 +54,7 @@ _429: dict[int | str, dict[str, Any]] = {
 
 def refresh_tokens(state: State) -> RefreshTokens:
     """The refresh-token service on the state's clock and configured lifetime."""
-    return RefreshTokens(
-        ttl_s=state.settings.security.refresh_token_ttl_s, clock=state.container.clock
-    )
+    return RefreshTokens(ttl_s=state.settings.security.refresh_token_ttl_s, clock=state.wall_clock)
 
 
 def login_guard(state: State) -> LoginGuard:

@@ -57,7 +57,7 @@ class BotRow(Base):
     )
     name: Mapped[str] = mapped_column(String(128))
     mode: Mapped[str] = mapped_column(String(8), default="paper")
-    status: Mapped[str] = mapped_column(String(16), default="stopped")
+    status: Mapped[str] = mapped_column(String(16), default="stopped", index=True)
     params: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

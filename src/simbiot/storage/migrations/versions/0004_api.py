@@ -22,6 +22,10 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Create the platform tables."""
+    # The trader reads the running bots every cycle.
+    with op.batch_alter_table('bots', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bots_status'), ['status'], unique=False)
+
     op.create_table('webhook_events',
     sa.Column('id', st.Id, autoincrement=True, nullable=False),
     sa.Column('provider', sa.String(length=32), nullable=False),
@@ -199,3 +203,5 @@ def downgrade() -> None:
 
     op.drop_table('billing_ledger')
     op.drop_table('webhook_events')
+    with op.batch_alter_table('bots', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bots_status'))
