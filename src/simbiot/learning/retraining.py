@@ -8,7 +8,8 @@ One cycle for one model name:
    previous champion (``rollback``).
 3. Otherwise a trigger starts a retrain: quality decay (hit-rate drop or calibration error,
    judged only with ``min_live_rows`` outcomes), drift (a feature's PSI over the limit, on
-   the recent market's feature rows) or schedule (the champion is too old).
+   the recent market's feature rows, against the newest trained version's features) or
+   schedule (the champion is too old).
 4. The challenger and the champion are scored on the same held-out recent rows (AUC for a
    classifier, the information coefficient for a regressor); the challenger is promoted
    only when it beats the champion by ``min_improvement``, else it is rejected and the
@@ -156,12 +157,14 @@ class RetrainingManager:
             return await self._bootstrap()
         enough = len(live.y) >= self._s.min_live_rows
         y, p = (live.y, live.p) if enough else (np.empty(0), np.empty(0))
+        metrics, drift_ref = await self._drift_baseline(champion)
         report = await asyncio.to_thread(
-            quality_report, champion.metrics, y, p, live.drift_rows, champion.features
+            quality_report, metrics, y, p, live.drift_rows, champion.features
         )
         evidence: dict[str, Any] = {
             "quality": report.to_json(),
             "champion": champion.version,
+            "drift_reference": drift_ref,
             "live_rows": len(live.y),
         }
         drop = report.hit_rate_drop
@@ -188,6 +191,18 @@ class RetrainingManager:
                 "none", f"{quality} drift and age within limits", evidence, champion.version
             )
         return await self._challenge(champion, trigger, evidence)
+
+    async def _drift_baseline(self, champion: ModelVersion) -> tuple[dict[str, Any], int]:
+        """The champion's metrics with the feature distribution drift is measured against.
+
+        That is the newest trained version's: once a challenger has been trained on the
+        shifted market and lost, the same shift must not retrain every cycle; only a
+        further move away from what was last learnt counts as drift again.
+        """
+        newest = max(await self._registry.list(self._name), key=lambda v: v.version)
+        if newest.version <= champion.version or "reference" not in newest.metrics:
+            return champion.metrics, champion.version
+        return {**champion.metrics, "reference": newest.metrics["reference"]}, newest.version
 
     def _in_probation(self, champion: ModelVersion) -> bool:
         if champion.promoted_at is None:

@@ -40,10 +40,11 @@ class Trainer:
     signal: float = 2.0
     seed: int = 0
     calls: int = 0
+    shift: float = 0.0
 
     async def __call__(self) -> Challenge:
         self.calls += 1
-        x, y = _rows(1500, self.signal, self.seed + self.calls)
+        x, y = _rows(1500, self.signal, self.seed + self.calls, self.shift)
         data = TrainingInput(NAMES, x, y, np.arange(1500, dtype=np.int64) // 3, 4)
         trained = train_model(
             data, TrainingSpec(n_estimators=100, learning_rate=0.1, folds=2, min_child_samples=40)
@@ -166,3 +167,19 @@ async def test_first_champion_decaying_in_probation_is_retrained(rig: Rig) -> No
     verdict = await rig.manager.cycle(await rig.live(signal=0.0))
     assert verdict.action in {"keep", "promote"}
     assert "first champion" in verdict.reason
+
+
+async def test_a_shift_already_learnt_by_a_losing_challenger_does_not_retrain_again(
+    rig: Rig,
+) -> None:
+    rig.clock.advance(2 * DAY)
+    rig.trainer.signal, rig.trainer.shift = 0.0, 3.0  # learns the shifted market, badly
+    first = await rig.manager.cycle(await rig.live(shift=3.0))
+    assert first.reason.startswith("drift")
+    assert first.action == "keep"
+    again = await rig.manager.cycle(await rig.live(shift=3.0))
+    assert again.action == "none", again.reason
+    assert again.evidence["drift_reference"] == 2  # the rejected challenger's features
+    assert rig.trainer.calls == 2
+    moved = await rig.manager.cycle(await rig.live(shift=-3.0))  # a new move is drift again
+    assert moved.reason.startswith("drift")
