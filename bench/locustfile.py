@@ -46,6 +46,14 @@ class PlatformUser(FastHttpUser):
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.access}"}
 
+    def get(self, path: str, name: str | None = None) -> Any:
+        """GET as the user; a 401 (session lost: a failed login or refresh) logs in again,
+        as the dashboard would."""
+        r = self.client.get(path, headers=self.auth(), name=name or path)
+        if r.status_code == 401:
+            self.login()
+        return r
+
     def _tokens(self, doc: dict[str, Any]) -> None:
         self.access = doc["access_token"]
         self.refresh_token = doc["refresh_token"]
@@ -59,7 +67,7 @@ class PlatformUser(FastHttpUser):
                 r.failure(f"login {r.status_code}")
 
     def ensure_bot(self) -> None:
-        r = self.client.get(f"{API}/bots", headers=self.auth(), name=f"{API}/bots")
+        r = self.get(f"{API}/bots")
         if r.status_code == 200 and r.json()["items"]:
             self.bot_id = int(r.json()["items"][0]["id"])
             return
@@ -76,39 +84,33 @@ class PlatformUser(FastHttpUser):
     # ------------------------------------------------------------------ behaviour
     @task(8)
     def me(self) -> None:
-        self.client.get(f"{API}/me", headers=self.auth())
+        self.get(f"{API}/me")
 
     @task(4)
     def market_state(self) -> None:
-        self.client.get(f"{API}/market/state", headers=self.auth())
+        self.get(f"{API}/market/state")
 
     @task(4)
     def xray(self) -> None:
-        self.client.get(f"{API}/xray", headers=self.auth())
+        self.get(f"{API}/xray")
 
     @task(4)
     def bots(self) -> None:
-        self.client.get(f"{API}/bots", headers=self.auth())
+        self.get(f"{API}/bots")
 
     @task(3)
     def orders(self) -> None:
         if self.bot_id is not None:
-            self.client.get(
-                f"{API}/bots/{self.bot_id}/orders",
-                headers=self.auth(),
-                name=f"{API}/bots/[id]/orders",
-            )
+            self.get(f"{API}/bots/{self.bot_id}/orders", f"{API}/bots/[id]/orders")
 
     @task(3)
     def pnl(self) -> None:
         if self.bot_id is not None:
-            self.client.get(
-                f"{API}/bots/{self.bot_id}/pnl", headers=self.auth(), name=f"{API}/bots/[id]/pnl"
-            )
+            self.get(f"{API}/bots/{self.bot_id}/pnl", f"{API}/bots/[id]/pnl")
 
     @task(2)
     def jobs(self) -> None:
-        self.client.get(f"{API}/jobs", headers=self.auth())
+        self.get(f"{API}/jobs")
 
     @task(1)
     def refresh(self) -> None:
