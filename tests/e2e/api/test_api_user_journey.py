@@ -90,11 +90,7 @@ async def test_a_users_journey(journey_settings: Settings) -> None:
 
             # Choose and tune a strategy in the settings (optimistic concurrency by ETag).
             catalogue = (await http.get(f"{V1}/strategies", headers=h)).json()
-            names = (
-                [s["name"] for s in catalogue["items"]]
-                if "items" in catalogue
-                else [s["name"] for s in catalogue]
-            )
+            names = [s["name"] for s in catalogue["items"]]
             assert STRATEGY in names
             current = await http.get(f"{V1}/settings", headers=h)
             tuned = await http.put(
