@@ -8,26 +8,50 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from simbiot.config.sections import RiskSettings
 from simbiot.domain.market import MarketInfo
 from simbiot.execution.executor import Executor
 from simbiot.execution.state import OrderState
 from simbiot.signals.model import Subscription
 
 __all__ = [
+    "EVERY_SYMBOL",
     "AllowAll",
     "Decision",
     "Entitlements",
     "ExecutorProvider",
     "MarketContext",
     "Outcome",
+    "SymbolLists",
     "UserAccount",
     "UserReport",
 ]
 
 
 @dataclass(frozen=True, slots=True)
+class SymbolLists:
+    """Symbols a user allows (empty: every symbol) and denies (always wins)."""
+
+    allow: frozenset[str] = frozenset()
+    deny: frozenset[str] = frozenset()
+
+    def permits(self, symbol: str) -> bool:
+        """Whether the user's bots may open a position in ``symbol``."""
+        if symbol in self.deny:
+            return False
+        return not self.allow or symbol in self.allow
+
+
+EVERY_SYMBOL = SymbolLists()
+
+
+@dataclass(frozen=True, slots=True)
 class UserAccount:
-    """One user's bot trading one subscription, on paper or on an exchange account."""
+    """One user's bot trading one subscription, on paper or on an exchange account.
+
+    ``risk`` is the user's own risk settings (the deployment's with their overrides);
+    None trades with the deployment's. ``symbols`` limits the entries, never the exits.
+    """
 
     user_id: int
     bot_id: int | None
@@ -35,6 +59,12 @@ class UserAccount:
     account_ref: str  # "paper:<bot_id>" or the exchange account's id
     subscription: Subscription
     paper: bool = True
+    risk: RiskSettings | None = None
+    symbols: SymbolLists = EVERY_SYMBOL
+
+    def risk_or(self, default: RiskSettings) -> RiskSettings:
+        """The risk settings this account trades with: its own, else ``default``."""
+        return self.risk if self.risk is not None else default
 
 
 @dataclass(frozen=True, slots=True)

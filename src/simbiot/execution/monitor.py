@@ -55,7 +55,8 @@ class MonitorReport:
 
 
 class PositionMonitor:
-    """Applies exits and partial closes to every open position, tick by tick."""
+    """Applies exits and partial closes to every open position, tick by tick, with each
+    account's own risk settings (``risk``, the deployment's, for accounts without)."""
 
     def __init__(
         self,
@@ -120,6 +121,7 @@ class PositionMonitor:
         rows = [r for r in rows if r.exchange == account.exchange]
         if not rows:
             return
+        risk = account.risk_or(self._risk)
         executor = await self._executors.executor(account)
         value = ZERO
         for row in rows:
@@ -131,26 +133,29 @@ class PositionMonitor:
             remaining = await self._position(account, executor, row, bar, ctx, report)
             value += remaining * bar.close
             ratio = ctx.liquidity_ratio.get(row.symbol)
-            if remaining > 0 and ratio is not None and ratio < self._risk.liquidity_drop_ratio:
+            if remaining > 0 and ratio is not None and ratio < risk.liquidity_drop_ratio:
                 await self._emit(LiquidityDrop(account.user_id, row.symbol, ratio), report)
         free = await self._balances.free(account.user_id, account.account_ref)
         equity = free + value
         peak, _ = self._equity.mark(account.user_id, account.account_ref, equity)
-        if peak > 0 and (peak - equity) / peak >= decimal_of(self._risk.drawdown_alert):
+        if peak > 0 and (peak - equity) / peak >= decimal_of(risk.drawdown_alert):
             drawdown = (peak - equity) / peak
             await self._emit(DrawdownAlert(account.user_id, account.account_ref, drawdown), report)
 
-    def _risk_per_unit(self, row: PositionRow, atr: float) -> Decimal:
+    @staticmethod
+    def _risk_per_unit(row: PositionRow, atr: float, risk: RiskSettings) -> Decimal:
         if row.take_profit is not None and row.take_profit > row.entry_price:
-            return (row.take_profit - row.entry_price) / decimal_of(self._risk.take_profit_r)
+            return (row.take_profit - row.entry_price) / decimal_of(risk.take_profit_r)
         if row.stop_price is not None and row.stop_price < row.entry_price:
             return row.entry_price - row.stop_price
-        return decimal_of(self._risk.stop_atr) * decimal_of(atr)
+        return decimal_of(risk.stop_atr) * decimal_of(atr)
 
-    async def _levels(self, row: PositionRow, ctx: MarketContext, atr: float) -> PositionRow:
+    async def _levels(
+        self, row: PositionRow, ctx: MarketContext, atr: float, risk: RiskSettings
+    ) -> PositionRow:
         if row.stop_price is not None:
             return row
-        levels = initial_levels(row.entry_price, atr, ctx.regime, self._risk)
+        levels = initial_levels(row.entry_price, atr, ctx.regime, risk)
         return await self._ledger.update_position(
             row,
             {
@@ -171,8 +176,9 @@ class PositionMonitor:
         report: MonitorReport,
     ) -> Decimal:
         """Manage one position; return the amount still held."""
-        atr = ctx.atr.get(row.symbol) or float(bar.close) * self._risk.target_volatility
-        row = await self._levels(row, ctx, atr)
+        risk = account.risk_or(self._risk)
+        atr = ctx.atr.get(row.symbol) or float(bar.close) * risk.target_volatility
+        row = await self._levels(row, ctx, atr, risk)
         initial = self._initial.get(row.id)
         if initial is None:
             initial = max(await self._ledger.bought_since(row, account.account_ref), row.amount)
@@ -181,14 +187,14 @@ class PositionMonitor:
             entry_price=row.entry_price,
             amount=row.amount,
             initial_amount=initial,
-            risk_per_unit=self._risk_per_unit(row, atr),
+            risk_per_unit=self._risk_per_unit(row, atr, risk),
             opened_at_ms=int(row.opened_at.timestamp() * 1000),
             stop_price=row.stop_price,
             take_profit=row.take_profit,
             trail_pct=row.trail_pct,
             best_price=row.best_price,
         )
-        plan = evaluate(view, bar, self._risk)
+        plan = evaluate(view, bar, risk)
         held = await self._execute(account, executor, row, plan, ctx, report)
         if held <= 0:
             self._initial.pop(row.id, None)
@@ -197,7 +203,7 @@ class PositionMonitor:
             await self._save_levels(row, plan)
         if plan.stop_price is not None and not plan.closes:
             distance = bar.close - plan.stop_price
-            if distance <= decimal_of(self._risk.near_stop_share) * view.risk_per_unit:
+            if distance <= decimal_of(risk.near_stop_share) * view.risk_per_unit:
                 event = NearStop(account.user_id, row.symbol, bar.close, plan.stop_price)
                 await self._emit(event, report)
         return held

@@ -58,7 +58,11 @@ def reason_code(reason: str | None) -> str:
 
 
 class UserCycle:
-    """Runs one account through one burst; the trader runs many of these at once."""
+    """Runs one account through one burst; the trader runs many of these at once.
+
+    ``risk`` is the deployment's risk settings, used for accounts without their own; an
+    entry in a symbol the account's lists exclude is skipped, its exits still go through.
+    """
 
     def __init__(
         self,
@@ -95,7 +99,16 @@ class UserCycle:
         for s in signals:
             if not s.side.is_entry:
                 decisions.append(await self._exit(account, executor, s, held, ctx))
-        entries = [s for s in signals if s.side.is_entry]
+        entries = []
+        for s in signals:
+            if not s.side.is_entry:
+                continue
+            if account.symbols.permits(s.symbol):
+                entries.append(s)
+            else:
+                decisions.append(
+                    Decision(s.symbol, s.side.value, Outcome.SKIPPED, Reason.SYMBOL_EXCLUDED.value)
+                )
         if entries:
             decisions.extend(await self._entries(account, executor, entries, held, ctx))
         return UserReport(account.user_id, account.account_ref, tuple(decisions))
@@ -189,15 +202,18 @@ class UserCycle:
         equity = free + sum(exposure.values(), ZERO)
         peak, day_start = self._equity.mark(account.user_id, account.account_ref, equity)
         state = AccountState(equity, peak, day_start, exposure)
-        stop = kill_switch(state, self._risk)
+        risk = account.risk_or(self._risk)
+        stop = kill_switch(state, risk)
         if stop is not None:
             return every(Outcome.REJECTED, stop.reason.value)
         sub = account.subscription
+        # The bot's slots (its params and plan), never more than the user's own limit.
+        slots = min(sub.max_slots, risk.max_open_positions)
         capital = min(free, sub.capital) if sub.capital is not None else free
         minimums = [m.min_notional for s in entries if (m := ctx.markets.get(s.symbol))]
         selection = select(
             entries,
-            max(0, sub.max_slots - len(held)),
+            max(0, slots - len(held)),
             max(capital, ZERO),
             min(minimums) if minimums else ZERO,
             held=set(held),
@@ -246,9 +262,10 @@ class UserCycle:
                 ZERO,
                 ZERO,
             )
-        atr = ctx.atr.get(s.symbol) or float(price) * self._risk.target_volatility
+        risk = account.risk_or(self._risk)
+        atr = ctx.atr.get(s.symbol) or float(price) * risk.target_volatility
         levels = initial_levels(
-            price, atr, ctx.regime, self._risk, stop_scale=ctx.stop_scale.get(s.symbol, 1.0)
+            price, atr, ctx.regime, risk, stop_scale=ctx.stop_scale.get(s.symbol, 1.0)
         )
         sized = size_entry(
             market=market,
@@ -259,12 +276,12 @@ class UserCycle:
             conditions=Conditions(
                 ctx.regime, ctx.volatility(s.symbol), ctx.size_scale.get(s.symbol, 1.0)
             ),
-            settings=self._risk,
+            settings=risk,
         )
         if isinstance(sized, Skip):
             return Decision(s.symbol, s.side.value, Outcome.SKIPPED, sized.reason.value), ZERO, ZERO
         rejection = check_entry(
-            state, s.symbol, sized.notional, self._risk, volatility=ctx.volatility(s.symbol)
+            state, s.symbol, sized.notional, risk, volatility=ctx.volatility(s.symbol)
         )
         if rejection is not None:
             return (

@@ -33,5 +33,6 @@ class Reason(StrEnum):
     EXCHANGE_REJECTED = "exchange_rejected"
     INSUFFICIENT_FUNDS = "insufficient_funds"
     UNKNOWN_SYMBOL = "unknown_symbol"
+    SYMBOL_EXCLUDED = "symbol_excluded"  # the user's allow or deny list
     USER_FAILED = "user_failed"
     USER_TIMEOUT = "user_timeout"

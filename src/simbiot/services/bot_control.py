@@ -4,7 +4,8 @@ A bot follows a strategy of the registry with checked parameters (stored as the 
 strategy row, so equal configurations share one evaluation) and trades on paper with its
 own capital or live on one of the user's exchange accounts. The plan in force
 (``billing.entitlements.current_plan``) decides which strategies, whether live trading,
-and how many bots; a refusal raises :class:`PlanRefused`. The running trader picks a
+and how many bots; a refusal raises :class:`PlanRefused`. A bot created without a strategy
+follows the one chosen in the user's settings. The running trader picks a
 started bot up at its next cycle and drops a stopped one.
 """
 
@@ -21,8 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from simbiot.billing.entitlements import PlanGrant, current_plan
 from simbiot.config.sections import BillingSettings
 from simbiot.domain.errors import Conflict, NotFound, SimbiotError
-from simbiot.signals import StrategyRegistry
+from simbiot.services.user_settings import SettingsInvalid, effective_strategy
+from simbiot.signals import StrategyConfig, StrategyRegistry
 from simbiot.storage.repositories import accounts, bot_history, bots, strategies
+from simbiot.storage.repositories import settings as user_settings
 from simbiot.storage.tables import BotRow, StrategyRow
 
 __all__ = [
@@ -44,7 +47,7 @@ class BotSpec:
     """What a user asks for: checked by :func:`create_bot` against registry and plan."""
 
     name: str
-    strategy: str
+    strategy: str | None  # None: the strategy chosen in the user's settings
     params: dict[str, Any]
     mode: str = "paper"
     account_id: int | None = None
@@ -62,6 +65,29 @@ def _check_plan(grant: PlanGrant, *, strategy: str, live: bool, bots_now: int) -
         raise PlanRefused(f"plan {grant.plan!r} allows {ent.max_bots} bot(s)")
 
 
+async def _bot_config(
+    session: AsyncSession, *, user_id: int, spec: BotSpec, registry: StrategyRegistry
+) -> StrategyConfig:
+    """The bot's strategy: the one named, else the settings' choice; its parameters laid
+    over the settings' ones when it is the strategy chosen there, else its defaults."""
+    doc = (await user_settings.get(session, user_id=user_id)).doc
+    try:
+        chosen = effective_strategy(doc, registry)
+    except SettingsInvalid as exc:
+        if spec.strategy is None:
+            raise ValueError(
+                f"strategy is missing and your settings' choice is refused: {exc}"
+            ) from None
+        chosen = None  # a stale choice in the settings does not matter to a named strategy
+    name = spec.strategy or (chosen[0] if chosen is not None else None)
+    if name is None:
+        raise ValueError(
+            "strategy is missing: name one, or choose one in your settings (PUT /api/v1/settings)"
+        )
+    base = dict(chosen[1]) if chosen is not None and chosen[0] == name else {}
+    return registry.default_config(name, **{**base, **spec.params})
+
+
 async def create_bot(
     session: AsyncSession,
     *,
@@ -74,8 +100,9 @@ async def create_bot(
     now: datetime,
 ) -> tuple[BotRow, StrategyRow]:
     """Create a stopped bot; raise ConfigError for a bad strategy or parameters,
-    ``NotFound`` for an account that is not the user's, ``PlanRefused`` past the plan."""
-    config = registry.default_config(spec.strategy, **spec.params)
+    ValueError when no strategy is named nor chosen in the user's settings, ``NotFound``
+    for an account that is not the user's, ``PlanRefused`` past the plan."""
+    config = await _bot_config(session, user_id=user_id, spec=spec, registry=registry)
     live = spec.mode == "live"
     if live:
         if spec.account_id is None:

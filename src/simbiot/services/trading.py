@@ -119,6 +119,8 @@ class TradingStack:
             c.strategies,
             self.venue,
             default_capital=Decimal(repr(settings.paper_capital)),
+            risk=risk,
+            signals=c.settings.signals,
         )
         self.entitlements = entitlements or PlanEntitlements(c.database, c.settings.billing, clock)
         self.equity_marks = EquityMarks(clock)

@@ -16,7 +16,7 @@ again by the section's own model, so a user can never hold a value the engine wo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Annotated, Any, TypeVar
@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 from simbiot.config.sections import RiskSettings, SignalsSettings
 from simbiot.config.template import GROUPED, field_comments
 from simbiot.domain.errors import ConfigError
+from simbiot.execution.accounts import EVERY_SYMBOL, SymbolLists
 from simbiot.signals.model import StrategyConfig
 from simbiot.signals.params import ParamValue
 from simbiot.signals.registry import StrategyRegistry
@@ -51,6 +52,7 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 # Risk parameters a user may tune for their own bots (sizing, exits, limits, alerts).
 USER_RISK_FIELDS: tuple[str, ...] = (
@@ -182,37 +184,38 @@ def effective_strategy(
         raise SettingsInvalid([{"loc": ["strategy"], "msg": "needs a name", "type": "missing"}])
     name = choice["name"]
     params = choice.get("params") or {}
+    if not isinstance(params, Mapping):
+        raise SettingsInvalid(
+            [{"loc": ["strategy", "params"], "msg": "must be an object", "type": "type"}]
+        )
     if name not in registry:
         raise SettingsInvalid(
             [{"loc": ["strategy", "name"], "msg": f"unknown strategy {name!r}", "type": "value"}]
         )
     try:
         strategy, resolved = registry.resolve(StrategyConfig(name, dict(params)))
-    except (ConfigError, ValueError) as exc:
+    except (ConfigError, ValueError, TypeError) as exc:
         raise SettingsInvalid(
             [{"loc": ["strategy", "params"], "msg": str(exc), "type": "value"}]
         ) from None
     return strategy.name, resolved
 
 
-@dataclass(frozen=True, slots=True)
-class SymbolLists:
-    """Symbols the user allows (empty: every symbol) and denies (always wins)."""
-
-    allow: frozenset[str]
-    deny: frozenset[str]
-
-    def permits(self, symbol: str) -> bool:
-        """Whether the user's bots may trade ``symbol``."""
-        if symbol in self.deny:
-            return False
-        return not self.allow or symbol in self.allow
+def _symbols(part: Mapping[str, Any], key: str) -> frozenset[str]:
+    value = part.get(key) or ()
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise SettingsInvalid(
+            [{"loc": ["symbols", key], "msg": "must be a list of symbols", "type": "type"}]
+        )
+    return frozenset(value)
 
 
 def symbol_lists(doc: Mapping[str, Any]) -> SymbolLists:
     """The user's symbol allow and deny lists (both empty when never set)."""
     part = doc.get("symbols") or {}
-    return SymbolLists(frozenset(part.get("allow") or ()), frozenset(part.get("deny") or ()))
+    if not isinstance(part, Mapping):
+        raise SettingsInvalid([{"loc": ["symbols"], "msg": "must be an object", "type": "type"}])
+    return SymbolLists(_symbols(part, "allow"), _symbols(part, "deny"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +231,14 @@ class EffectiveSettings:
     problems: tuple[str, ...] = ()
 
 
+def _or_default(compute: Callable[[], T], default: T, problems: list[str]) -> T:
+    try:
+        return compute()
+    except SettingsInvalid as exc:
+        problems.append(str(exc))
+        return default
+
+
 def effective_settings(
     doc: Mapping[str, Any],
     *,
@@ -241,27 +252,16 @@ def effective_settings(
     removed, a bound tightened) must not stop the user's bots, only be reported.
     """
     problems: list[str] = []
-    try:
-        user_risk = effective_risk(doc, risk)
-    except SettingsInvalid as exc:
-        problems.append(str(exc))
-        user_risk = risk
-    try:
-        user_signals = effective_signals(doc, signals)
-    except SettingsInvalid as exc:
-        problems.append(str(exc))
-        user_signals = signals
-    try:
-        strategy = effective_strategy(doc, registry)
-    except SettingsInvalid as exc:
-        problems.append(str(exc))
-        strategy = None
+    user_risk = _or_default(lambda: effective_risk(doc, risk), risk, problems)
+    user_signals = _or_default(lambda: effective_signals(doc, signals), signals, problems)
+    strategy = _or_default(lambda: effective_strategy(doc, registry), None, problems)
+    symbols = _or_default(lambda: symbol_lists(doc), EVERY_SYMBOL, problems)
     notifications = doc.get("notifications")
     return EffectiveSettings(
         risk=user_risk,
         signals=user_signals,
         strategy=strategy,
-        symbols=symbol_lists(doc),
+        symbols=symbols,
         notifications=MappingProxyType(
             {
                 **NOTIFICATION_DEFAULTS,
@@ -293,7 +293,10 @@ def validate_document(
             check()
         except SettingsInvalid as exc:
             errors.extend(exc.errors)
-    lists = symbol_lists(doc)
+    try:
+        lists = symbol_lists(doc)
+    except SettingsInvalid as exc:
+        raise SettingsInvalid([*errors, *exc.errors]) from None
     both = sorted(lists.allow & lists.deny)
     if both:
         errors.append(

@@ -36,14 +36,27 @@ ParamValue = (
 
 
 class BotCreate(RequestModel):
-    """A new bot: a strategy of the catalogue with its parameters, on paper or live."""
+    """A new bot: a strategy of the catalogue with its parameters, on paper or live.
+
+    Without ``strategy`` the bot follows the strategy chosen in your settings; parameters
+    not given come from your settings when the strategy is the one chosen there.
+    """
 
     name: Name = Field(description="Your name for the bot")
-    strategy: Name = Field(description="A strategy of GET /api/v1/strategies (e.g. trend_ema_adx)")
+    strategy: Name | None = Field(
+        None,
+        description=(
+            "A strategy of GET /api/v1/strategies (e.g. trend_ema_adx); "
+            "default: the strategy chosen in your settings"
+        ),
+    )
     params: dict[ParamName, ParamValue] = Field(
         default_factory=dict,
         max_length=64,
-        description="Strategy parameters overriding its defaults (checked by the strategy)",
+        description=(
+            "Strategy parameters overriding its defaults (checked by the strategy); the "
+            "defaults are your settings' parameters when it is the strategy chosen there"
+        ),
     )
     mode: Literal["paper", "live"] = Field("paper", description="paper (simulated) or live")
     account_id: int | None = Field(
