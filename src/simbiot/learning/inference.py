@@ -52,7 +52,8 @@ def recent_rows(
 
     The drift sample of the recent market: features are computed on the newest
     ``warmup + bars`` candles only, enough for every indicator to settle; bars are taken
-    at a stride that keeps the sample under ``max_rows`` rows.
+    at a stride that keeps the sample under ``max_rows`` rows. Market-wide features are
+    NaN (see below).
     """
     n = frame.shape[1]
     if n == 0 or bars < 1:
@@ -65,11 +66,22 @@ def recent_rows(
     )  # fmt: skip
     feats = feature_block(tail, spec)
     m = tail.shape[1]
+    # A market-wide feature (one value for every symbol, e.g. breadth) is one time series,
+    # not a sample: a few hundred bars of it always differ from months of training rows,
+    # so it is left out of the drift sample (NaN: population_stability skips it).
+    wide = [k for k, n in enumerate(names) if _market_wide(feats.get(n)[:, -1])]
     first = max(0, m - bars)
     stride = max(1, -(-(m - first) * frame.shape[0] // max_rows))
     blocks = [feature_rows(feats, names, t) for t in range(m - 1, first - 1, -stride)]
     rows = np.concatenate(blocks, axis=0)
+    rows[:, wide] = np.nan
     return np.ascontiguousarray(rows[np.isfinite(rows).any(axis=1)])
+
+
+def _market_wide(column: FloatArray) -> bool:
+    """Whether a feature has the same value for every symbol (at least two known)."""
+    known = column[np.isfinite(column)]
+    return len(known) >= 2 and bool(np.ptp(known) <= 1e-12 * max(1.0, float(np.abs(known).max())))
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,9 +88,14 @@ def test_recent_rows_sample_the_newest_bars(
     rows = recent_rows(market, spec, m.names, bars=10, warmup=market.shape[1])
     full = feature_block(market, spec)
     newest = feature_rows(full, m.names, -1)
+    wide = [k for k, n in enumerate(m.names) if n.startswith("breadth_")]
+    assert wide  # the feature set has market-wide columns
+    newest[:, wide] = np.nan  # one series for all symbols: left out of the drift sample
     assert rows.shape[1] == len(m.names)
     assert rows.shape[0] <= 10 * market.shape[0]
     np.testing.assert_allclose(rows[: market.shape[0]], newest, equal_nan=True, rtol=1e-6)
+    assert np.isnan(rows[:, wide]).all()
+    assert np.isfinite(rows[:, [k for k in range(len(m.names)) if k not in wide]]).any()
     few = recent_rows(market, spec, m.names, bars=100, warmup=200, max_rows=4 * market.shape[0])
     assert few.shape[0] <= 4 * market.shape[0]
     assert recent_rows(market, spec, m.names, bars=0).shape == (0, len(m.names))
