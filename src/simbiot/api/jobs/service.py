@@ -98,11 +98,12 @@ class JobService:
 
 
 def job_service(state: ApiState) -> JobService | None:
-    """Background factory: ``api.job_workers`` workers, none when it is 0."""
+    """Background factory: ``api.job_workers`` workers, none when it is 0. Leases run on
+    real time (a worker's liveness), whatever clock the venue runs on."""
     n = state.settings.api.job_workers
     if n <= 0:
         return None
-    return JobService(state.container.database, state.container.clock, state.settings, workers=n)
+    return JobService(state.container.database, state.wall_clock, state.settings, workers=n)
 
 
 def job_service_of(state: ApiState) -> JobService | None:

@@ -10,6 +10,7 @@ import asyncio
 
 from simbiot.api.jobs.service import JobService
 from simbiot.config import Settings
+from simbiot.domain.clock import LiveClock
 from simbiot.services.container import Container
 
 __all__ = ["serve_jobs"]
@@ -24,7 +25,7 @@ async def serve_jobs(
     async with Container(settings) as container:
         service = JobService(
             container.database,
-            container.clock,
+            LiveClock(),  # leases measure real time, whatever the venue's clock
             settings,
             workers=max(1, workers if workers is not None else settings.api.job_workers),
         )

@@ -40,7 +40,12 @@ def limits_runtime(state: ApiState) -> LimitsRuntime:
         counter = RedisRateCounter(client, cs.key_prefix)
     else:
         counter = MemoryRateCounter()
-    rates = PlanRates(state.container.database, state.settings.billing, state.container.clock)
+    rates = PlanRates(
+        state.container.database,
+        state.settings.billing,
+        state.container.clock,
+        wall_clock=state.wall_clock,
+    )
     return LimitsRuntime(counter, rates)
 
 
