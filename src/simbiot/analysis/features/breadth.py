@@ -39,7 +39,7 @@ def market_breadth(
         with lock:  # whole counts: the order of the additions does not matter
             np.add(total, part, out=total)
 
-    run_rows(rows, arrays[0].shape[0], workers)
+    run_rows(rows, arrays[0].shape[0], workers, row_values=t_len)
     above, advancing, counted = total
     with np.errstate(invalid="ignore", divide="ignore"):
         above /= counted  # 0 / 0: NaN where no symbol counts

@@ -128,6 +128,7 @@ def compute_features(
         lambda a, b: _returns_into(close[a:b], log_return[a:b], params.horizons, rets[:, a:b]),
         close.shape[0],
         workers,
+        row_values=close.shape[1] * len(params.horizons),
     )
     bench = np.stack([benchmark_returns(r, reference) for r in rets])
     breadth = market_breadth(close, ema_trend, log_return, workers)
@@ -163,5 +164,5 @@ def compute_features(
             cc_vol[a:b], params.vol_rank_window, params.vol_rank_min_periods, rank[a:b]
         )
 
-    run_rows(rows, close.shape[0], workers)
+    run_rows(rows, close.shape[0], workers, row_values=close.shape[1] * len(names))
     return FeatureSet(params, frame.symbols, names, block, breadth, reference)

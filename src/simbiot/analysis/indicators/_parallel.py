@@ -15,11 +15,13 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["CHUNKS_PER_WORKER", "row_parts", "run_parts", "run_rows"]
+__all__ = ["CHUNKS_PER_WORKER", "MIN_PART_VALUES", "row_parts", "run_parts", "run_rows"]
 
 # ranges per thread: small enough to even out a descheduled thread, large enough that
 # a range keeps its kernels' per-call set-up negligible
 CHUNKS_PER_WORKER = 4
+# the fewest values worth a range of their own
+MIN_PART_VALUES = 65_536
 
 
 def row_parts(n_rows: int, parts: int, align: int = 1) -> list[tuple[int, int]]:
@@ -77,12 +79,22 @@ def run_parts(
             raise error
 
 
-def run_rows(fn: Callable[[int, int], None], n_rows: int, workers: int, align: int = 1) -> None:
+def run_rows(
+    fn: Callable[[int, int], None],
+    n_rows: int,
+    workers: int,
+    align: int = 1,
+    *,
+    row_values: int = 1,
+) -> None:
     """Run ``fn(first, stop)`` over ``n_rows`` rows on ``workers`` threads (see the module).
 
-    One call over every row when ``workers`` is 1. Raise ValueError when ``workers`` < 1.
+    A range gets at least ``MIN_PART_VALUES`` values (``row_values`` per row): below
+    that, starting a thread costs more than it saves, and a small frame runs in one call
+    (as it does when ``workers`` is 1). Raise ValueError when ``workers`` < 1.
     """
     if workers < 1:
         raise ValueError(f"need workers >= 1, got {workers}")
-    parts = 1 if workers == 1 else workers * CHUNKS_PER_WORKER
+    by_size = n_rows * max(row_values, 1) // MIN_PART_VALUES
+    parts = max(1, min(workers * CHUNKS_PER_WORKER, by_size)) if workers > 1 else 1
     run_parts(fn, row_parts(n_rows, parts, align), workers)

@@ -105,7 +105,7 @@ def _fill(
                 log_ratio(num[a:b], den[a:b], part[k])
             kf.fused_2d(o, h, lo, c, v, part, packed, slot, nbdev, ann, block, a, b)
 
-    run_rows(rows, c.shape[0], workers, BLOCK)
+    run_rows(rows, c.shape[0], workers, BLOCK, row_values=c.shape[1])
 
 
 def compute_layers(

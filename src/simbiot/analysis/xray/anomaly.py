@@ -121,7 +121,7 @@ def bar_panel(frame: MarketFrame, bars: int, workers: int = 1) -> MetricPanel:
         # Zero or negative prices give -inf/NaN: both mean "no value" to the detector.
         out[~np.isfinite(out)] = np.nan
 
-    run_rows(rows, n_sym, workers)
+    run_rows(rows, n_sym, workers, row_values=values.shape[1] * values.shape[2])
     return MetricPanel(f.symbols, ("log_return", "log_range", "log_quote_volume"), values)
 
 
@@ -134,7 +134,7 @@ def _median_mad_rows(x: FloatArray, workers: int) -> tuple[FloatArray, FloatArra
     def rows(a: int, b: int) -> None:
         center[a:b], mad[a:b], count[a:b] = nanmedian_mad(x[a:b])
 
-    run_rows(rows, x.shape[0], workers)
+    run_rows(rows, x.shape[0], workers, row_values=x[0].size if x.shape[0] else 1)
     return center, mad, count
 
 

@@ -167,7 +167,7 @@ class IndicatorBank:
             def rows(a: int, b: int) -> None:
                 out[a:b] = ta.rolling_std(returns[a:b], period)
 
-            run_rows(rows, returns.shape[0], self._workers)
+            run_rows(rows, returns.shape[0], self._workers, row_values=returns.shape[1])
             return out
 
         return self._array(("sigma", period), make)

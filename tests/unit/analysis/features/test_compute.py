@@ -191,6 +191,7 @@ def test_real_1h_market_features_are_bounded_and_causal(shared_data: Path) -> No
 
 
 @pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.usefixtures("small_parts")
 def test_chosen_layers_and_threads_give_the_same_features(frame: MarketFrame, workers: int) -> None:
     whole = _features(frame)
     layers = compute_layers(frame, FEATURE_INDICATORS)
@@ -226,6 +227,7 @@ def test_price_ratio_logs_are_the_log_returns(frame: MarketFrame, k: int) -> Non
 
 
 @pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.usefixtures("small_parts")
 def test_breadth_counted_on_threads_equals_one_thread(frame: MarketFrame, workers: int) -> None:
     ind = compute_indicators(frame)
     one = market_breadth(frame.close, ind.ema_trend, ind.log_return)

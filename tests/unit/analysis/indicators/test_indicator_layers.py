@@ -63,6 +63,7 @@ def test_groups_come_whole_and_in_standard_order() -> None:
         INDICATOR_NAMES,
     ],
 )
+@pytest.mark.usefixtures("small_parts")
 def test_chosen_layers_equal_the_whole_set_bit_for_bit(
     wanted: tuple[str, ...], workers: int
 ) -> None:
@@ -76,6 +77,7 @@ def test_chosen_layers_equal_the_whole_set_bit_for_bit(
         np.testing.assert_array_equal(got.get(name), whole.get(name), err_msg=name)
 
 
+@pytest.mark.usefixtures("small_parts")
 def test_the_whole_set_on_threads_equals_one_thread() -> None:
     f = _frame(rows=40, n=20_000, seed=8)  # long rows: log ratios in several chunks
     one = compute_indicators(f)
@@ -128,6 +130,7 @@ def test_layers_validate_their_block() -> None:
         IndicatorLayers(PARAMS, ("A", "B"), 1.0, ("rsi", "sma"), np.zeros((2, 2, 5)))
 
 
+@pytest.mark.usefixtures("small_parts")
 def test_empty_frame_gives_empty_layers() -> None:
     f = _frame().select(np.array([], dtype=np.intp))
     got = compute_layers(f, ["cci", "gk_vol"], workers=2)

@@ -6,7 +6,13 @@ import threading
 
 import pytest
 
-from simbiot.analysis.indicators._parallel import CHUNKS_PER_WORKER, row_parts, run_parts, run_rows
+from simbiot.analysis.indicators._parallel import (
+    CHUNKS_PER_WORKER,
+    MIN_PART_VALUES,
+    row_parts,
+    run_parts,
+    run_rows,
+)
 
 
 @pytest.mark.parametrize(
@@ -75,12 +81,22 @@ def test_rows_are_cut_into_several_ranges_per_worker() -> None:
         with lock:
             calls.append((a, b))
 
-    run_rows(fn, 2000, 2, 8)
+    run_rows(fn, 2000, 2, 8, row_values=500)
     assert len(calls) == 2 * CHUNKS_PER_WORKER
     assert sorted(r for a, b in calls for r in range(a, b)) == list(range(2000))
     calls.clear()
-    run_rows(fn, 2000, 1)
+    run_rows(fn, 2000, 1, row_values=500)
     assert calls == [(0, 2000)]
+
+
+def test_small_frames_run_in_one_call() -> None:
+    calls: list[tuple[int, int]] = []
+    run_rows(lambda a, b: calls.append((a, b)), 136, 2, 8, row_values=200)
+    assert calls == [(0, 136)]
+    calls.clear()
+    rows = 3 * MIN_PART_VALUES // 500 + 1
+    run_rows(lambda a, b: calls.append((a, b)), rows, 2, 8, row_values=500)
+    assert len(calls) == 3  # as many ranges as the values fill
 
 
 @pytest.mark.parametrize("failing", [0, 2])

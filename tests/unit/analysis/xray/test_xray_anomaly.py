@@ -158,6 +158,7 @@ def test_z_is_invariant_to_affine_rescaling(scale: float, shift: float, seed: in
 
 
 @pytest.mark.parametrize("workers", [2, 3, 64])
+@pytest.mark.usefixtures("small_parts")
 def test_threads_give_the_same_panel_and_verdicts(workers: int) -> None:
     frame = random_market(37, 260, seed=4)
     close = frame.close.copy()

@@ -63,6 +63,7 @@ def test_chosen_layers_seed_the_bank_and_absent_ones_are_computed_on_demand() ->
 
 
 @pytest.mark.parametrize("workers", [2, 5])
+@pytest.mark.usefixtures("small_parts")
 def test_sigma_on_threads_equals_one_thread(workers: int) -> None:
     frame = random_market(23, 180, seed=6)
     one = IndicatorBank(frame).sigma(20)

@@ -267,6 +267,7 @@ def test_reused_indicator_buffers_never_leak_between_runs(features: bool) -> Non
 
 
 @pytest.mark.parametrize("workers", [1, 3])
+@pytest.mark.usefixtures("small_parts")
 def test_worker_threads_do_not_change_the_x_ray(workers: int) -> None:
     frame = random_market(45, 230, seed=17)
     settings = AnalysisSettings(features_always=True)
