@@ -2,9 +2,9 @@
 
 Built once per process from the container (:func:`build_trading`); :meth:`TradingStack.cycle`
 runs one burst after an X-ray: the running bots are read from the database (with their
-owners' plans), the signal service evaluates each distinct configuration once, the trader
-decides and executes per account, the position monitor applies exits, and every running
-bot's equity is recorded.
+owners' plans and settings), the signal service evaluates each distinct configuration once,
+the trader decides and executes per account (with each owner's risk settings and symbol
+lists), the position monitor applies exits, and every running bot's equity is recorded.
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ class TradingStack:
         return balance.free if balance is not None else Decimal(0)
 
     async def refresh(self) -> list[UserAccount]:
-        """Load the running bots and their owners' plans; return the accounts to trade.
+        """Load the running bots, their owners' settings and plans; return the accounts to trade.
 
         A bot its plan refuses (strategy, live trading, number of bots) keeps its open
         positions managed but gets no position slot; the others get at most the plan's
