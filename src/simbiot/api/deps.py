@@ -42,9 +42,15 @@ def api_state(request: Request) -> ApiState:
 State = Annotated[ApiState, Depends(api_state)]
 
 
-async def db_session(state: State) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the handler returns, rolled back if not."""
-    async with state.container.database.transaction() as session:
+_READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def db_session(request: Request, state: State) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the handler returns, rolled back if not.
+    GET and HEAD only read, so they get a read transaction (no write lock on SQLite)."""
+    db = state.container.database
+    opener = db.read if request.method in _READ_METHODS else db.transaction
+    async with opener() as session:
         yield session
 
 
@@ -79,7 +85,7 @@ async def current_user(
         claims = state.tokens.verify(credentials.credentials)
     except InvalidToken as exc:
         raise unauthorized() from exc
-    async with state.container.database.transaction() as session:
+    async with state.container.database.read() as session:
         try:
             row = await users.get(session, user_id=claims.user_id)
         except NotFound as exc:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from simbiot.config.sections import DatabaseSettings
 from simbiot.domain.errors import StorageError
-from simbiot.storage.engine import create_engine, create_session_factory
+from simbiot.storage.engine import READ_ONLY_OPTION, create_engine, create_session_factory
 from simbiot.storage.errors import translated
 from simbiot.storage.migrate import upgrade_async
 
@@ -25,6 +25,10 @@ class Database:
         self._settings = settings
         self._engine = create_engine(url, settings)
         self._sessions = create_session_factory(self._engine)
+        # Same pool; connections checked out through it begin read-only transactions.
+        self._readers = create_session_factory(
+            self._engine.execution_options(**{READ_ONLY_OPTION: True})
+        )
 
     @property
     def engine(self) -> AsyncEngine:
@@ -56,6 +60,15 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Yield a session inside a transaction: committed on success, rolled back on error."""
         async with self._sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """Yield a session for reads only. On SQLite it begins deferred, so it reads a WAL
+        snapshot instead of queueing for the write lock as :meth:`transaction` does;
+        elsewhere it is an ordinary transaction. Writing through it is a mistake: on SQLite
+        it may fail with "database is locked" under contention."""
+        async with self._readers() as session, session.begin():
             yield session
 
     async def close(self) -> None:

@@ -15,7 +15,10 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from simbiot.config.sections import DatabaseSettings
 from simbiot.domain.errors import ConfigError
 
-__all__ = ["create_engine", "create_session_factory", "is_sqlite"]
+__all__ = ["READ_ONLY_OPTION", "create_engine", "create_session_factory", "is_sqlite"]
+
+# Execution option marking connections that only read (see ``Database.read``).
+READ_ONLY_OPTION = "simbiot_read_only"
 
 
 def is_sqlite(url: str) -> bool:
@@ -84,7 +87,12 @@ def _sqlite_engine(url: str, database: str | None, settings: DatabaseSettings) -
         # IMMEDIATE takes the write lock up front: a deferred transaction that reads, then
         # writes after another writer committed, fails at once with "database is locked"
         # (its WAL snapshot is stale) instead of waiting out the busy timeout.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only work (``Database.read``) begins deferred: under WAL it reads a snapshot
+        # without queueing behind writers.
+        if conn.get_execution_options().get(READ_ONLY_OPTION):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

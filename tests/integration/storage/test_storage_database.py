@@ -62,3 +62,39 @@ async def test_start_fails_clearly_when_the_database_is_down() -> None:
             await db.start()
     finally:
         await db.close()
+
+
+async def test_reads_do_not_queue_behind_a_writer_on_sqlite(sqlite_url: str) -> None:
+    """A read transaction reads the last committed snapshot while a writer holds the lock;
+    a write transaction waits for the lock (and gives up after the busy timeout)."""
+    db = Database(sqlite_url, DatabaseSettings(sqlite_busy_timeout_ms=300))
+    try:
+        await db.start()
+        async with db.transaction() as session:
+            await users.create(session, email="before@x.io", password_hash="h")
+        async with db.transaction() as writer:
+            await users.create(writer, email="during@x.io", password_hash="h")
+            await writer.flush()
+            async with db.read() as reader:
+                emails = [u.email for u in await users.page(reader, limit=10)]
+            assert emails == ["before@x.io"]
+            with pytest.raises(StorageError):
+                async with db.transaction() as blocked:
+                    await users.create(blocked, email="blocked@x.io", password_hash="h")
+        async with db.read() as reader:
+            emails = sorted(u.email for u in await users.page(reader, limit=10))
+        assert emails == ["before@x.io", "during@x.io"]
+    finally:
+        await db.close()
+
+
+async def test_read_sessions_see_committed_rows(db_url: str) -> None:
+    db = Database(db_url, DatabaseSettings())
+    try:
+        await db.start()
+        async with db.transaction() as session:
+            row = await users.create(session, email="r@x.io", password_hash="h")
+        async with db.read() as session:
+            assert (await users.get(session, user_id=row.id)).email == "r@x.io"
+    finally:
+        await db.close()
