@@ -37,6 +37,10 @@ def filter_entries(
     return np.asarray(ent & passes)
 
 
+# Larger than any cap: a volatility factor beyond it changes nothing after the clip.
+_MAX_FACTOR = 1e6
+
+
 def size_multiplier(
     probability: npt.ArrayLike,
     predicted_vol: npt.ArrayLike,
@@ -59,7 +63,8 @@ def size_multiplier(
     with np.errstate(all="ignore"):
         conviction = np.where(np.isfinite(p), p / neutral, 1.0)
         vol_scale = np.where(np.isfinite(v) & (v > 0), target_vol / v, 1.0)
-        product = conviction * vol_scale  # may overflow to inf: the clip bounds it
+        # Bounded first, so zero conviction times a vanishing volatility is 0, not 0 * inf.
+        product = conviction * np.minimum(vol_scale, _MAX_FACTOR)
     return np.asarray(np.clip(product, floor, cap), dtype=np.float64)
 
 

@@ -35,7 +35,7 @@ from simbiot.domain.clock import Clock
 from simbiot.domain.errors import NotFound
 from simbiot.learning.monitor import QualityReport, quality_report
 from simbiot.learning.quality import classifier_quality
-from simbiot.learning.registry import ModelRegistry, ModelVersion
+from simbiot.learning.registry import ModelRegistry, ModelVersion, metric_of
 from simbiot.learning.training import LoadedModel, TrainedModel
 from simbiot.storage.repositories import models as repo
 
@@ -215,8 +215,11 @@ class RetrainingManager:
         if drop is not None and drop > self._s.max_hit_rate_drop:
             return f"decay: live hit rate {drop:.3f} below validation"
         ece = report.live_calibration_error
-        if ece is not None and ece > self._s.max_calibration_error:
-            return f"decay: live calibration error {ece:.3f}"
+        # Judged against the error the model already had out of sample: a model validated
+        # at 0.12 must not retrain every cycle for staying at 0.12 live.
+        base = metric_of(champion.metrics, "calibration_error") or 0.0
+        if ece is not None and ece > base + self._s.max_calibration_error:
+            return f"decay: live calibration error {ece:.3f} (validation {base:.3f})"
         if report.max_psi > self._s.max_psi:
             worst = max(report.psi, key=lambda k: report.psi[k])
             return f"drift: PSI {report.max_psi:.3f} on {worst}"

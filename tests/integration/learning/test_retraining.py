@@ -113,7 +113,7 @@ async def test_decay_retrains_and_better_challenger_is_promoted(rig: Rig) -> Non
     v = await rig.registry.register("trend", challenge.trained, data_hash="weak")
     await rig.registry.promote("trend", v.version, at=rig.clock.now())
     rig.clock.advance(2 * DAY)
-    live = await rig.live(signal=0.0)  # outcomes no longer follow the model: decay
+    live = await rig.live(signal=-2.0)  # outcomes turn against the model: decay
     verdict = await rig.manager.cycle(live)
     assert verdict.action == "promote"
     assert verdict.reason.startswith("decay")
@@ -183,3 +183,17 @@ async def test_a_shift_already_learnt_by_a_losing_challenger_does_not_retrain_ag
     assert rig.trainer.calls == 2
     moved = await rig.manager.cycle(await rig.live(shift=-3.0))  # a new move is drift again
     assert moved.reason.startswith("drift")
+
+
+async def test_calibration_is_judged_against_the_validation_error(rig: Rig) -> None:
+    """A champion that was poorly calibrated out of sample and stays so live is not
+    retrained every cycle for it: only a rise above its validation error is decay."""
+    rig.clock.advance(2 * DAY)
+    weak = Trainer(signal=0.3, seed=50)
+    v = await rig.registry.register("trend", (await weak()).trained, data_hash="weak")
+    await rig.registry.promote("trend", v.version, at=rig.clock.now())
+    rig.clock.advance(2 * DAY)
+    verdict = await rig.manager.cycle(await rig.live(signal=0.0))
+    live_ece = verdict.evidence["quality"]["live_calibration_error"]
+    assert live_ece > 0.1  # above the old absolute limit, yet no worse than validated
+    assert verdict.action == "none"

@@ -47,8 +47,8 @@ class LearningSettings(FrozenModel):
     min_live_rows: int = Field(200, ge=1)
     # Retrain when live hit rate falls this far below the validation hit rate.
     max_hit_rate_drop: float = Field(0.05, gt=0, le=1)
-    # Retrain when live calibration error (ECE) exceeds this.
-    max_calibration_error: float = Field(0.1, gt=0, le=1)
+    # Retrain when live calibration error (ECE) exceeds the validation one by more than this.
+    max_calibration_error: float = Field(0.05, gt=0, le=1)
     # Retrain when any feature's population stability index exceeds this (0.25 = shifted).
     max_psi: float = Field(0.25, gt=0)
     # Retrain a champion older than this many seconds even when quality holds (7 days).
