@@ -92,6 +92,9 @@ async def current_user(
             raise unauthorized() from exc
     if not row.is_active:
         raise unauthorized()
+    revoked = row.tokens_valid_after
+    if revoked is not None and claims.issued_at_ms < int(revoked.timestamp() * 1000):
+        raise unauthorized()
     caller = Caller(row.id, row.email, row.role)
     request.state.caller = caller
     return caller

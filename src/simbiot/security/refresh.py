@@ -156,10 +156,11 @@ class RefreshTokens:
         return row.user_id
 
     async def revoke_all(self, session: AsyncSession, *, user_id: int, reason: str) -> int:
-        """Revoke every family of the user; return how many live tokens died."""
-        return await refresh_tokens.revoke_user(
-            session, user_id=user_id, now=self._clock.now(), reason=reason
-        )
+        """Revoke every family of the user and every access token issued so far; return how
+        many live refresh tokens died."""
+        now = self._clock.now()
+        await users.set_tokens_valid_after(session, user_id=user_id, at=now)
+        return await refresh_tokens.revoke_user(session, user_id=user_id, now=now, reason=reason)
 
     async def _revoke_family(
         self, session: AsyncSession, user_id: int, family_id: str, reason: str

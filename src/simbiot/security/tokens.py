@@ -18,7 +18,7 @@ from simbiot.domain.errors import SecurityError
 __all__ = ["ALGORITHM", "AccessClaims", "InvalidToken", "TokenService"]
 
 ALGORITHM = "HS256"
-_REQUIRED = ("exp", "iat", "nbf", "iss", "aud", "sub", "jti", "typ", "role")
+_REQUIRED = ("exp", "iat", "nbf", "iss", "aud", "sub", "jti", "typ", "role", "iat_ms")
 # Shorter secrets make HS256 guessable offline (RFC 7518 §3.2 asks for >= 256 bits).
 _MIN_SECRET_BYTES = 32
 
@@ -35,6 +35,8 @@ class AccessClaims:
     role: str
     token_id: str
     expires_at_s: int
+    # Milliseconds, so a revocation and a new login in the same second are told apart.
+    issued_at_ms: int
 
 
 class TokenService:
@@ -53,7 +55,8 @@ class TokenService:
 
     def issue(self, user_id: int, role: str) -> str:
         """Return a signed access token for ``user_id`` valid for ``ttl_s`` seconds."""
-        now = self._clock.now_ms() // 1000
+        now_ms = self._clock.now_ms()
+        now = now_ms // 1000
         claims = {
             "sub": str(user_id),
             "role": role,
@@ -64,6 +67,7 @@ class TokenService:
             "nbf": now,
             "exp": now + self.ttl_s,
             "jti": secrets.token_hex(16),
+            "iat_ms": now_ms,
         }
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
@@ -109,4 +113,9 @@ class TokenService:
             raise InvalidToken("token subject invalid")
         if not isinstance(jti, str):
             raise InvalidToken("token id invalid")
-        return AccessClaims(int(sub), role, jti, exp)
+        iat, iat_ms = claims.get("iat"), claims.get("iat_ms")
+        if not isinstance(iat, int):
+            raise InvalidToken("token issue time invalid")
+        if not isinstance(iat_ms, int) or iat_ms // 1000 != iat:
+            raise InvalidToken("token issue time invalid")
+        return AccessClaims(int(sub), role, jti, exp, iat_ms)

@@ -37,8 +37,11 @@ def _claims(api: ApiHarness, user_id: int, **override: Any) -> dict[str, Any]:
         "nbf": now,
         "exp": now + 300,
         "jti": "abc123",
+        "iat_ms": now * 1000,
     }
     claims.update(override)
+    if isinstance(override.get("iat"), int) and "iat_ms" not in override:
+        claims["iat_ms"] = override["iat"] * 1000
     return {k: v for k, v in claims.items() if v is not None}
 
 

@@ -40,8 +40,11 @@ def _claims(**override: Any) -> dict[str, Any]:
         "nbf": now,
         "exp": now + 900,
         "jti": "j1",
+        "iat_ms": now * 1000,
     }
     claims.update(override)
+    if isinstance(override.get("iat"), int) and "iat_ms" not in override:
+        claims["iat_ms"] = override["iat"] * 1000
     return {k: v for k, v in claims.items() if v is not None}
 
 
@@ -128,3 +131,16 @@ def test_a_tampered_payload_breaks_the_signature(tokens: TokenService) -> None:
     assert forged_payload != payload
     with pytest.raises(InvalidToken, match="signature"):
         tokens.verify(f"{header}.{forged_payload}.{signature}")
+
+
+def test_issue_time_in_milliseconds_is_required_and_consistent(tokens: TokenService) -> None:
+    """The millisecond issue time orders a token against a revocation; it must be there and
+    agree with ``iat``."""
+    for claims in (_claims(iat_ms=None), _claims(iat_ms=(START_MS // 1000 + 5) * 1000)):
+        token = jwt.encode(claims, SECRET, algorithm="HS256")
+        with pytest.raises(InvalidToken):
+            tokens.verify(token)
+
+
+def test_claims_carry_the_issue_time_in_milliseconds(tokens: TokenService) -> None:
+    assert tokens.verify(tokens.issue(7, "user")).issued_at_ms == START_MS

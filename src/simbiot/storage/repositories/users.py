@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,7 @@ __all__ = [
     "set_active",
     "set_password_hash",
     "set_role",
+    "set_tokens_valid_after",
 ]
 
 
@@ -114,3 +116,11 @@ async def delete(session: AsyncSession, *, user_id: int) -> None:
     row = await get(session, user_id=user_id)
     async with savepoint(session, "delete user"):
         await session.delete(row)
+
+
+async def set_tokens_valid_after(session: AsyncSession, *, user_id: int, at: datetime) -> None:
+    """Refuse the user's access tokens issued before ``at`` (raise ``NotFound`` if no user)."""
+    row = await get(session, user_id=user_id)
+    row.tokens_valid_after = at
+    async with translated("revoke access tokens"):
+        await session.flush()

@@ -29,6 +29,9 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(16), default="user")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Access tokens issued before this moment are refused: set when the user logs out
+    # everywhere, changes password or is deactivated.
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class UserSettingsRow(Base):

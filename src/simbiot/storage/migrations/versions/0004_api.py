@@ -22,6 +22,8 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Create the platform tables."""
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('tokens_valid_after', st.UtcDateTime(), nullable=True))
     # The trader reads the running bots every cycle.
     with op.batch_alter_table('bots', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bots_status'), ['status'], unique=False)
@@ -205,3 +207,5 @@ def downgrade() -> None:
     op.drop_table('webhook_events')
     with op.batch_alter_table('bots', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bots_status'))
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('tokens_valid_after')
