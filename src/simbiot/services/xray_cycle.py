@@ -72,6 +72,13 @@ async def run_xray_cycle(
         log.warning("%s: metadata or tickers unavailable, analysing candles only: %s", venue, exc)
     quarantine = await container.quarantine(venue)
     quarantined = set(await quarantine.entries())
+    # Champions promoted since the last cycle drive this cycle's detectors, not the next.
+    try:
+        await container.ml_predictor.champions.refresh()
+    except Exception:
+        log.warning(
+            "champion models not refreshed; the X-ray runs with those loaded", exc_info=True
+        )
     result = await container.analyzer(venue, tf).analyse_once(
         venue,
         tf,
