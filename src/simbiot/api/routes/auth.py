@@ -123,6 +123,7 @@ async def _audit(
 @router.post(
     "/auth/register",
     status_code=status.HTTP_201_CREATED,
+    summary="Create an account (role user)",
     responses={409: {"model": ErrorOut, "description": "E-mail address already registered"}},
 )
 async def register(body: RegisterIn, state: State, db: Db) -> UserOut:
@@ -144,7 +145,11 @@ async def _check_password(
     return await state.passwords.verify_async(row.password_hash, password)
 
 
-@router.post("/auth/login", responses={**_401, **_429})
+@router.post(
+    "/auth/login",
+    summary="Log in: an access token and a refresh token",
+    responses={**_401, **_429},
+)
 async def login(
     body: LoginIn,
     request: Request,
@@ -178,7 +183,11 @@ async def login(
     return _pair(state, row.role, issued)
 
 
-@router.post("/auth/refresh", responses=_401)
+@router.post(
+    "/auth/refresh",
+    summary="Spend a refresh token for a new pair (a reused token ends its session)",
+    responses=_401,
+)
 async def refresh(body: RefreshIn, state: State, tokens: Refresh) -> TokenPairOut:
     """Spend a refresh token for a new pair; a token presented twice ends its session."""
     # Its own transaction: a detected reuse revokes the family, and that must be committed
@@ -191,7 +200,11 @@ async def refresh(body: RefreshIn, state: State, tokens: Refresh) -> TokenPairOu
     return _pair(state, outcome.role, outcome.refresh)
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Log out: end the session of a refresh token",
+)
 async def logout(body: LogoutIn, state: State, db: Db, tokens: Refresh) -> Response:
     """End the session of a refresh token (its whole family). Unknown tokens are ignored."""
     user_id = await tokens.revoke(db, token=body.refresh_token)
@@ -200,7 +213,12 @@ async def logout(body: LogoutIn, state: State, db: Db, tokens: Refresh) -> Respo
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/auth/logout-all", status_code=status.HTTP_204_NO_CONTENT, responses=_401)
+@router.post(
+    "/auth/logout-all",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Log out everywhere: end every session and access token of the caller",
+    responses=_401,
+)
 async def logout_all(caller: CurrentUser, state: State, db: Db, tokens: Refresh) -> Response:
     """End every session of the caller."""
     revoked = await tokens.revoke_all(db, user_id=caller.id, reason="logout-all")
@@ -208,7 +226,7 @@ async def logout_all(caller: CurrentUser, state: State, db: Db, tokens: Refresh)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me", responses=_401)
+@router.get("/me", summary="The caller's account and plan in force", responses=_401)
 async def me(caller: CurrentUser, state: State, db: Db) -> MeOut:
     """The caller's account and the plan in force now."""
     row = await users.get(db, user_id=caller.id)
@@ -236,6 +254,7 @@ async def me(caller: CurrentUser, state: State, db: Db) -> MeOut:
 @router.post(
     "/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change the caller's password (ends every session)",
     responses={
         **_401,
         **_429,
@@ -273,6 +292,7 @@ async def change_password(
 
 @router.get(
     "/admin/users",
+    summary="Administrators: every account",
     responses={**_401, 403: {"model": ErrorOut, "description": "Administrators only"}},
 )
 async def list_users(_: Admin, db: Db, page: Pagination) -> Page[UserOut]:
@@ -285,6 +305,7 @@ async def list_users(_: Admin, db: Db, page: Pagination) -> Page[UserOut]:
 
 @router.patch(
     "/admin/users/{user_id}",
+    summary="Administrators: change a user's role or disable the account",
     responses={
         **_401,
         403: {"model": ErrorOut, "description": "Administrators only"},
