@@ -21,6 +21,7 @@ from simbiot.cli import (
     signals_cmd,
     sim_cmd,
     strategies_cmd,
+    users_cmd,
     xray_cmd,
 )
 from simbiot.cli.context import CliContext
@@ -40,6 +41,7 @@ _GROUPS = (
     learning_cli,
     run_cmd,
     serve_cmd,
+    users_cmd,
     demo_cmd,
 )
 

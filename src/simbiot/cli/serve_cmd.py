@@ -59,9 +59,43 @@ def api_command(
     uvicorn.run(app, host=bind_host, port=bind_port, proxy_headers=True, log_level="warning")
 
 
+def jobs_command(
+    ctx: typer.Context,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Job workers (default: api.job_workers).")
+    ] = None,
+) -> None:
+    """Run background job workers (backtests, optimisations) without the API, until
+    Ctrl-C or SIGTERM; jobs still running go back to the queue for another worker."""
+    import asyncio
+
+    from simbiot.api.jobs.standalone import serve_jobs
+    from simbiot.services.runtime import ShutdownSignal, run_until_stopped
+
+    cli = cli_context(ctx)
+    settings = cli.settings()
+
+    async def main(shutdown: ShutdownSignal) -> None:
+        stop = asyncio.Event()
+
+        async def relay() -> None:
+            await shutdown.wait()
+            stop.set()
+
+        relay_task = asyncio.create_task(relay())
+        try:
+            await serve_jobs(settings, workers=workers, stop=stop)
+        finally:
+            relay_task.cancel()
+
+    cli.err_console.print(f"job workers: {workers or max(1, settings.api.job_workers)}")
+    asyncio.run(run_until_stopped(main))
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``serve`` group to ``app``."""
     group = typer.Typer(help="Run one service of the platform.", no_args_is_help=True)
     group.command("api")(api_command)
     group.command("learner")(learner_command)
+    group.command("jobs")(jobs_command)
     app.add_typer(group, name="serve")
