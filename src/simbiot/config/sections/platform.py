@@ -120,7 +120,7 @@ class BillingSettings(FrozenModel):
     credits_per_extra_backtest: int = Field(10, ge=0, le=1_000_000)
     # Payment provider: "sandbox" settles payments itself (no money moves).
     provider: Literal["sandbox"] = "sandbox"
-    # Secret the provider signs its webhooks with (HMAC-SHA256); required outside embedded mode.
+    # Secret the provider signs its webhooks with (HMAC-SHA256); unset: derived from jwt_secret.
     webhook_secret: SecretStr | None = None
     # Webhooks older than this many seconds (by their signed timestamp) are refused.
     webhook_tolerance_s: int = Field(300, ge=10, le=86_400)
