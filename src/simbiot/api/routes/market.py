@@ -3,8 +3,9 @@
 ``ml_features``); a plan that does not include them answers 403 ``plan_limit``.
 
 Everything is served from the cache the running analysis fills; a missing entry is
-recomputed once for every user (see ``services.market_feed``), and 503 answers while no
-analysis exists at all (no candles stored yet).
+recomputed once for every user (see ``services.market_feed``); with no candles stored yet
+the analysis is the flagged default state. 503 answers only while another process holds
+the recomputation and no analysis exists yet.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ async def _plan(state: ApiState, user_id: int) -> PlanGrant:
     """The caller's plan, read in a transaction of its own: no request here holds one while
     the analysis may run (on SQLite it would lock out the analysis' own writes)."""
     now = datetime.fromtimestamp(state.container.clock.now_ms() / 1000, tz=UTC)
-    async with state.container.database.transaction() as session:
+    async with state.container.database.read() as session:
         return await current_plan(
             session, user_id=user_id, settings=state.settings.billing, now=now
         )
