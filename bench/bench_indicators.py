@@ -9,7 +9,9 @@ Same process, same data, interleaved repeats; medians in milliseconds. Figures:
 - ``core9``: the PERFORMANCE.md set (EMA12/26, RSI14, MACD, BB20/2, ATR14, ADX14, OBV,
   STDDEV20) as nine 2-D calls of our functions (fresh outputs) beside the same nine
   TA-Lib calls per symbol, stored.
-- ``features``: ``compute_features`` on top of the fused set.
+- ``features``: ``compute_features`` on top of the fused set; beside it two of its parts
+  alone: ``features_vol_rank`` (the rolling percentile of the close-to-close volatility
+  over its trailing 500 candles, sort-bound) and ``features_breadth`` (market breadth).
 - peak traced memory (tracemalloc) of one fused call and of one TA-Lib loop; numba's own
   scratch rows live outside the Python allocator and are a few rows per call.
 Datasets: synthetic 2000 × 500 and 500 × 1000 random walks, and every real binance 1h
@@ -35,7 +37,8 @@ import pyarrow.parquet as pq
 import talib
 
 import simbiot.analysis.indicators as ind
-from simbiot.analysis.features import compute_features
+from simbiot.analysis.features import compute_features, rolling_percentile
+from simbiot.analysis.features.breadth import market_breadth
 from simbiot.domain.frame import MarketFrame
 
 TALIB_OUTPUTS = 26
@@ -186,6 +189,8 @@ def bench_frame(f: MarketFrame, repeats: int) -> dict[str, Any]:
     ours_core9(f)
     talib_block = np.empty((TALIB_OUTPUTS, *f.shape))
     core9_block = np.empty((CORE9_OUTPUTS, *f.shape))
+    params = feats.params
+    cc_vol, ema_trend, log_return = (warm.get(n) for n in ("cc_vol", "ema_trend", "log_return"))
     medians = _median_ms(
         {
             "fused": lambda: ind.compute_indicators(f, out=warm),
@@ -194,6 +199,10 @@ def bench_frame(f: MarketFrame, repeats: int) -> dict[str, Any]:
             "ours_core9": lambda: ours_core9(f),
             "talib_core9": lambda: talib_core9(f, core9_block),
             "features": lambda: compute_features(f, warm, 0, out=feats),
+            "features_vol_rank": lambda: rolling_percentile(
+                cc_vol, params.vol_rank_window, params.vol_rank_min_periods
+            ),
+            "features_breadth": lambda: market_breadth(f.close, ema_trend, log_return),
         },
         repeats,
     )
