@@ -12,6 +12,7 @@ Keys older than ``api.idempotency_ttl_s`` count as unused (purged by ``Idempoten
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -70,15 +71,31 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-class _Capture:
-    """Forward an answer to the client while keeping a copy of its status and body."""
+Settle = Callable[["_Capture"], Awaitable[None]]
 
-    def __init__(self, send: Send) -> None:
+
+class _Capture:
+    """Forward an answer to the client while keeping a copy of its status and body.
+
+    The answer is settled (stored for replays, or the key released) *before* its last body
+    message goes out: a client that retries the moment it has read the answer must find it
+    stored, not still "in flight".
+    """
+
+    def __init__(self, send: Send, settle: Settle) -> None:
         self._send = send
+        self._settle = settle
+        self.settled = False
         self.status = 0
         self.json = False
         self.chunks: list[bytes] = []
         self.size = 0
+
+    async def settle(self) -> None:
+        """Store the answer or release the key, once."""
+        if not self.settled:
+            self.settled = True
+            await self._settle(self)
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -91,6 +108,8 @@ class _Capture:
             self.size += len(chunk)
             if self.size <= _MAX_STORED:
                 self.chunks.append(chunk)
+            if not message.get("more_body", False):
+                await self.settle()
         await self._send(message)
 
     def stored(self) -> dict[str, Any] | None:
@@ -145,11 +164,16 @@ class IdempotencyMiddleware:
         digest = request_hash(scope["method"], scope["path"], scope.get("query_string", b""), body)
         if not await self._claim(state, send, user_id, key, digest):
             return
-        capture = _Capture(send)
+
+        async def settle(answer: _Capture) -> None:
+            await self._settle(state, user_id, key, answer.status, answer.stored())
+
+        capture = _Capture(send, settle)
         try:
             await self.app(scope, _once(body, receive), capture)
         finally:
-            await self._settle(state, user_id, key, capture.status, capture.stored())
+            # A handler that crashed (or a client gone) before the last body message.
+            await capture.settle()
 
     async def _claim(
         self, state: ApiState, send: Send, user_id: int, key: str, digest: str
