@@ -316,8 +316,21 @@ class Container:
                 if ls.models_in_pipeline
                 else None
             )
-            self._engine = XRayEngine(self.settings.analysis, detectors=detectors, anomaly=anomaly)
+            analysis = self.settings.analysis
+            if not analysis.features_always and self._strategies_read_features():
+                # A strategy reads analysis features: the X-ray must compute them.
+                analysis = analysis.model_copy(update={"features_always": True})
+            self._engine = XRayEngine(analysis, detectors=detectors, anomaly=anomaly)
         return self._engine
+
+    def _strategies_read_features(self) -> bool:
+        """Whether any registered strategy, at its defaults, reads an analysis feature."""
+        registry = self.strategies
+        for strategy in registry:
+            wants = getattr(strategy, "required_features", None)
+            if callable(wants) and wants(registry.default_config(strategy.name).params):
+                return True
+        return False
 
     @property
     def ml_predictor(self) -> CyclePredictor:
