@@ -29,7 +29,7 @@ from simbiot.api.schemas.auth import (
     TokenPairOut,
     UserOut,
 )
-from simbiot.api.schemas.common import ErrorOut, Page
+from simbiot.api.schemas.common import ErrorOut, Page, cut_page
 from simbiot.api.state import ApiState
 from simbiot.billing.entitlements import current_plan
 from simbiot.domain.errors import Conflict, NotFound
@@ -298,9 +298,8 @@ async def change_password(
 async def list_users(_: Admin, db: Db, page: Pagination) -> Page[UserOut]:
     """Every account, active or not, in id order."""
     rows = await users.page(db, after_id=page.after or 0, limit=page.limit + 1, active_only=False)
-    items = [UserOut.model_validate(r) for r in rows[: page.limit]]
-    more = len(rows) > page.limit
-    return Page[UserOut](items=items, next_cursor=items[-1].id if more else None)
+    kept, cursor = cut_page(rows, page.limit)
+    return Page[UserOut](items=[UserOut.model_validate(r) for r in kept], next_cursor=cursor)
 
 
 @router.patch(

@@ -27,7 +27,7 @@ from simbiot.api.schemas.bots import (
     PnlOut,
     PositionOut,
 )
-from simbiot.api.schemas.common import ErrorOut, Page
+from simbiot.api.schemas.common import ErrorOut, Page, cut_page
 from simbiot.api.state import ApiState
 from simbiot.domain.errors import ConfigError
 from simbiot.services.bot_control import (
@@ -220,9 +220,8 @@ async def delete(bot_id: BotId, caller: CurrentUser, session: Db) -> Response:
 
 
 def _page(rows: list[Any], limit: int) -> dict[str, Any]:
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"items": rows, "next_cursor": rows[-1].id if more and rows else None}
+    items, cursor = cut_page(rows, limit)
+    return {"items": items, "next_cursor": cursor}
 
 
 @router.get(

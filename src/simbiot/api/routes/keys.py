@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Response, status
 
 from simbiot.api.deps import CurrentUser, Db, Pagination, State
 from simbiot.api.errors import ApiError
-from simbiot.api.schemas.common import ErrorOut, Page
+from simbiot.api.schemas.common import ErrorOut, Page, cut_page
 from simbiot.api.schemas.keys import KeyCreatedOut, KeyIn, KeyOut
 from simbiot.api.state import ApiState
 from simbiot.domain.errors import (
@@ -127,8 +127,8 @@ async def list_keys(caller: CurrentUser, db: Db, page: Pagination) -> Page[KeyOu
     rows = await accounts.page_for_user(
         db, user_id=caller.id, limit=page.limit + 1, after=page.after
     )
-    items = [KeyOut.model_validate(r) for r in rows[: page.limit]]
-    return Page[KeyOut](items=items, next_cursor=items[-1].id if len(rows) > page.limit else None)
+    kept, cursor = cut_page(rows, page.limit)
+    return Page[KeyOut](items=[KeyOut.model_validate(r) for r in kept], next_cursor=cursor)
 
 
 @router.delete(

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from collections.abc import Sequence
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ErrorDetail", "ErrorOut", "Page", "RequestModel", "ResponseModel"]
+__all__ = ["ErrorDetail", "ErrorOut", "Page", "RequestModel", "ResponseModel", "cut_page"]
 
 T = TypeVar("T")
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+R = TypeVar("R", bound=_HasId)
+
+
+def cut_page(rows: Sequence[R], limit: int) -> tuple[list[R], int | None]:
+    """Split a fetch of ``limit + 1`` rows into the page and the cursor of the next one
+    (None on the last page)."""
+    items = list(rows[:limit])
+    return items, (items[-1].id if len(rows) > limit and items else None)
 
 
 class RequestModel(BaseModel):
